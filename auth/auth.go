@@ -1,0 +1,186 @@
+// Package auth checks who is calling and what they may do: the client_id and
+// client_secret headers against salted hashes, the client's scopes and
+// business units, and its request-rate limit. It answers 401, 403, 429 and
+// the business-unit 400/404 in TMF630 shape, and hands the handler the
+// client and business unit it checked. It imports storage and tmf.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"prepay/storage"
+	"prepay/tmf"
+)
+
+// Scopes of the operations.
+const (
+	ScopeBalances = "balances:read"
+	ScopeTopup    = "topup:write"
+	ScopeHistory  = "history:read"
+	ScopeAdmin    = "sandbox:admin"
+)
+
+// Codes of the answers this package gives.
+const (
+	CodeMissingCredentials = "MISSING_CREDENTIALS"     // 401: client_id or client_secret absent
+	CodeInvalidCredentials = "INVALID_CREDENTIALS"     // 401: shorter than 5 characters
+	CodeUnknownClient      = "UNKNOWN_CLIENT"          // 401: client_id not registered
+	CodeWrongSecret        = "WRONG_SECRET"            // 401: client_secret does not match
+	CodeForbiddenScope     = "FORBIDDEN_SCOPE"         // 403: client lacks the operation's scope
+	CodeForbiddenBU        = "FORBIDDEN_BUSINESS_UNIT" // 403: client not entitled to the business unit
+	CodeRateLimited        = "RATE_LIMITED"            // 429: over the client's request rate
+)
+
+// minCredentialLength is the operator's documented minimum for both headers.
+const minCredentialLength = 5
+
+// Guard holds the registered clients and their rate limiters.
+type Guard struct {
+	store *storage.Store
+	// now measures rate-limit windows on the host's clock: freezing the
+	// sandbox's business clock must not freeze a client's limit.
+	now      func() time.Time
+	clients  atomic.Pointer[map[string]storage.Client]
+	mu       sync.Mutex
+	limiters map[string]*limiter
+	// dummy is checked against when the client is unknown, so that an
+	// unknown id costs the same time as a wrong secret.
+	dummy storage.Client
+}
+
+// New returns a guard over the clients in store.
+func New(store *storage.Store, now func() time.Time) (*Guard, error) {
+	g := &Guard{store: store, now: now, limiters: map[string]*limiter{},
+		dummy: storage.Client{Salt: []byte("dummy-salt"), SecretHash: storage.HashSecret([]byte("dummy-salt"), "x")}}
+	return g, g.Reload()
+}
+
+// Reload reads the clients again, after the data set is reset. Rate
+// limiters start afresh.
+func (g *Guard) Reload() error {
+	var list []storage.Client
+	if err := g.store.View(func(tx *storage.Tx) (err error) {
+		list, err = tx.Clients()
+		return err
+	}); err != nil {
+		return fmt.Errorf("load clients: %w", err)
+	}
+	clients := make(map[string]storage.Client, len(list))
+	for _, c := range list {
+		clients[c.ID] = c
+	}
+	g.clients.Store(&clients)
+	g.mu.Lock()
+	g.limiters = map[string]*limiter{}
+	g.mu.Unlock()
+	return nil
+}
+
+type ctxKey int
+
+const (
+	clientKey ctxKey = iota
+	unitKey
+)
+
+// Client returns the client the guard let through.
+func Client(ctx context.Context) storage.Client {
+	c, _ := ctx.Value(clientKey).(storage.Client)
+	return c
+}
+
+// BusinessUnit returns the business unit of the request's {businessId},
+// checked by the guard.
+func BusinessUnit(ctx context.Context) storage.BusinessUnit {
+	bu, _ := ctx.Value(unitKey).(storage.BusinessUnit)
+	return bu
+}
+
+// Require lets a request through to next only when its credentials are
+// right, it is within its client's rate limit, the client holds scope, and
+// — on routes with a {businessId} — the business unit exists and the client
+// may use it.
+func (g *Guard) Require(scope string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := g.authenticate(r)
+		if err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
+		tmf.FromContext(r.Context()).ClientID = c.ID
+		if err := g.limit(w, c); err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
+		if !slices.Contains(c.Scopes, scope) {
+			tmf.WriteError(w, r, tmf.Errorf(http.StatusForbidden, CodeForbiddenScope, "Forbidden",
+				"client_id %q does not hold the scope %s", c.ID, scope))
+			return
+		}
+		ctx := context.WithValue(r.Context(), clientKey, c)
+		if strings.Contains(r.Pattern, "{businessId}") {
+			bu, err := g.businessUnit(c, r.PathValue("businessId"))
+			if err != nil {
+				tmf.WriteError(w, r, err)
+				return
+			}
+			ctx = context.WithValue(ctx, unitKey, bu)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (g *Guard) authenticate(r *http.Request) (storage.Client, error) {
+	id, secret := r.Header.Get("client_id"), r.Header.Get("client_secret")
+	switch {
+	case id == "" || secret == "":
+		missing := "client_id"
+		if id != "" {
+			missing = "client_secret"
+		}
+		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeMissingCredentials, "Unauthorized",
+			"the %s header is required", missing)
+	case len(id) < minCredentialLength:
+		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeInvalidCredentials, "Unauthorized",
+			"client_id must be at least %d characters; got %q", minCredentialLength, id)
+	case len(secret) < minCredentialLength:
+		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeInvalidCredentials, "Unauthorized",
+			"client_secret must be at least %d characters; got %d", minCredentialLength, len(secret))
+	}
+	c, ok := (*g.clients.Load())[id]
+	if !ok {
+		g.dummy.CheckSecret(secret)
+		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeUnknownClient, "Unauthorized",
+			"client_id %q is not registered", id)
+	}
+	if !c.CheckSecret(secret) {
+		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeWrongSecret, "Unauthorized",
+			"client_secret is wrong for client_id %q", id)
+	}
+	return c, nil
+}
+
+func (g *Guard) businessUnit(c storage.Client, id string) (storage.BusinessUnit, error) {
+	if !storage.ValidBusinessID(id) {
+		return storage.BusinessUnit{}, tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidBusinessID, "Invalid businessId",
+			"businessId must be 2–3 capital letters; got %q", id)
+	}
+	bu, err := g.store.BusinessUnit(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.BusinessUnit{}, tmf.Errorf(http.StatusNotFound, tmf.CodeUnknownBusinessUnit, "Unknown businessId",
+			"businessId %q is not a configured business unit", id)
+	}
+	if !slices.Contains(c.BusinessUnits, "*") && !slices.Contains(c.BusinessUnits, id) {
+		return storage.BusinessUnit{}, tmf.Errorf(http.StatusForbidden, CodeForbiddenBU, "Forbidden",
+			"client_id %q may not use businessId %q", c.ID, id)
+	}
+	return bu, nil
+}

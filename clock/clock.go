@@ -1,0 +1,56 @@
+// Package clock is the one source of "now" in prepay. It reads the system
+// clock until the sandbox freezes it, so expiry, validity, confirmation dates
+// and idempotency retention all follow one setting. It imports nothing of
+// prepay.
+package clock
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Clock says what time it is. The zero value is not usable; use New or Fixed.
+type Clock struct {
+	system func() time.Time
+	frozen atomic.Pointer[time.Time]
+}
+
+// New returns a clock that follows system until it is frozen.
+func New(system func() time.Time) *Clock {
+	return &Clock{system: system}
+}
+
+// System returns a clock that follows the host's time.
+func System() *Clock { return New(time.Now) }
+
+// Fixed returns a clock frozen at t, for tests.
+func Fixed(t time.Time) *Clock {
+	c := System()
+	c.Freeze(t)
+	return c
+}
+
+// Now returns the current time in UTC: the frozen time, if any.
+func (c *Clock) Now() time.Time {
+	if t := c.frozen.Load(); t != nil {
+		return *t
+	}
+	return c.system().UTC()
+}
+
+// Freeze stops the clock at t until Thaw.
+func (c *Clock) Freeze(t time.Time) {
+	t = t.UTC()
+	c.frozen.Store(&t)
+}
+
+// Thaw returns the clock to the system's time.
+func (c *Clock) Thaw() { c.frozen.Store(nil) }
+
+// Frozen reports the time the clock is frozen at, if it is.
+func (c *Clock) Frozen() (time.Time, bool) {
+	if t := c.frozen.Load(); t != nil {
+		return *t, true
+	}
+	return time.Time{}, false
+}

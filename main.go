@@ -1,0 +1,151 @@
+// Command prepay serves a stateful sandbox of a Caribbean telecom operator's
+// prepaid balance APIs — real-time balances, top-up and balance action
+// history — from one bbolt file, with real arithmetic and real errors.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // zones come with the binary, not from the host
+
+	"prepay/auth"
+	"prepay/clock"
+	"prepay/storage"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "prepay: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// Server limits: a slow or hostile client cannot hold a connection or a
+// goroutine for long, and a shutdown waits a bounded time for requests.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 16 << 10
+	shutdownTimeout   = 10 * time.Second
+)
+
+// config is what the flags and environment say.
+type config struct {
+	addr, db, data string
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	or := func(env, def string) string {
+		if v := getenv(env); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	fs.StringVar(&c.addr, "addr", or("PREPAY_ADDR", ":8080"), "listen address (env PREPAY_ADDR)")
+	fs.StringVar(&c.db, "db", or("PREPAY_DB", "prepay.db"), "bbolt database file (env PREPAY_DB)")
+	fs.StringVar(&c.data, "data", or("PREPAY_DATA", ""), "data set loaded into a new database and by reset (env PREPAY_DATA; default the embedded demo)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+// run is the whole program: it serves until ctx is cancelled, then drains
+// requests, closes the database and returns nil.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+
+	dataSet := storage.Demo
+	if cfg.data != "" {
+		if dataSet, err = os.ReadFile(cfg.data); err != nil {
+			return fmt.Errorf("read data set: %w", err)
+		}
+	}
+	ds, err := storage.ParseDataSet(dataSet)
+	if err != nil {
+		return err
+	}
+
+	store, err := storage.Open(cfg.db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	clk := clock.System()
+	empty, err := store.Empty()
+	if err != nil {
+		return fmt.Errorf("read database: %w", err)
+	}
+	if empty {
+		if err := store.Load(ds, clk.Now()); err != nil {
+			return fmt.Errorf("load data set: %w", err)
+		}
+		logger.Info("loaded data set", "db", cfg.db, "subscribers", len(ds.Subscribers))
+	}
+	guard, err := auth.New(store, time.Now)
+	if err != nil {
+		return err
+	}
+
+	handler := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "db", cfg.db)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("shutdown: requests still running were cut off", "err", err.Error())
+	}
+	if err := store.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

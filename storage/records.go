@@ -1,0 +1,186 @@
+package storage
+
+import (
+	"time"
+
+	"prepay/money"
+)
+
+// BusinessUnit is an operating company of the operator (JM, BTC, …): the
+// currency, zone and rules its endpoints answer with.
+type BusinessUnit struct {
+	ID           string `json:"id"`
+	Currency     string `json:"currency"`
+	Zone         string `json:"zone"`
+	SourceBSS    string `json:"sourceBSS"`
+	ValidityDays int    `json:"validityDays"`
+	// Topup is "live" (real arithmetic) or "stub" (a fixed answer, no state
+	// change), as the operator's top-up page describes its business units.
+	Topup string `json:"topup"`
+
+	loc *time.Location
+}
+
+// Top-up modes of a business unit.
+const (
+	TopupLive = "live"
+	TopupStub = "stub"
+)
+
+// Location returns the business unit's time zone.
+func (b BusinessUnit) Location() *time.Location { return b.loc }
+
+// Validity returns how far a top-up extends the credited bucket's expiry.
+func (b BusinessUnit) Validity() time.Duration {
+	return time.Duration(b.ValidityDays) * 24 * time.Hour
+}
+
+// Channel is the sales channel a client's top-ups are recorded under.
+type Channel struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Client is a registered API consumer. Its secret is kept only as a salted
+// hash.
+type Client struct {
+	ID            string   `json:"id"`
+	Salt          []byte   `json:"salt"`
+	SecretHash    []byte   `json:"secretHash"`
+	BusinessUnits []string `json:"businessUnits"` // "*" for all
+	Scopes        []string `json:"scopes"`
+	Channel       Channel  `json:"channel"`
+	// RatePerSecond is the client's request-rate limit; 0 is none.
+	RatePerSecond int `json:"ratePerSecond,omitempty"`
+}
+
+// Lines of business a service can be under.
+const (
+	LOBPrepaid  = "PREPAID"
+	LOBPostpaid = "POSTPAID"
+	LOBFixed    = "FIXED"
+)
+
+// Bucket types; any other name is allowed and treated like Core.
+const (
+	BucketCore = "Core"
+	BucketLoan = "Loan"
+)
+
+// UsageCurrency is the usage type of a bucket that holds money.
+const UsageCurrency = "Currency"
+
+// Subscriber is one service (a phone line or a fixed line) with its buckets
+// and usage accumulators.
+type Subscriber struct {
+	BusinessID              string        `json:"businessId"`
+	ServiceNo               string        `json:"serviceNo"`
+	LOB                     string        `json:"lob"`
+	AccountNo               string        `json:"accountNo"`
+	ServiceInternalID       string        `json:"serviceInternalId"`
+	OwningAccountInternalID string        `json:"owningAccountInternalId"`
+	Buckets                 []Bucket      `json:"buckets"`
+	Accumulators            []Accumulator `json:"accumulators"`
+}
+
+// Bucket is an allowance of money or units. Its balance is derived, never
+// stored: balance = max(0, allowance + rollover − charges).
+type Bucket struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name,omitempty"`
+	UsageType string       `json:"usageType,omitempty"` // Currency, MB, mins, SMS…
+	Units     string       `json:"units,omitempty"`     // JMD, MB, mins…
+	Type      string       `json:"type"`                // Core, Loan…
+	Allowance money.Amount `json:"allowance"`
+	Rollover  money.Amount `json:"rollover"`
+	Charges   money.Amount `json:"charges"`
+	// OverageRate is the charge per unit of use beyond the allowance.
+	OverageRate money.Amount `json:"overageRate"`
+	Expiry      time.Time    `json:"expiry"`
+}
+
+// TotalAllowance is allowance + rollover.
+func (b Bucket) TotalAllowance() money.Amount { return b.Allowance + b.Rollover }
+
+// Balance is what is left: max(0, total allowance − charges).
+func (b Bucket) Balance() money.Amount { return max(0, b.TotalAllowance()-b.Charges) }
+
+// Overage is use beyond the total allowance: max(0, charges − total allowance).
+func (b Bucket) Overage() money.Amount { return max(0, b.Charges-b.TotalAllowance()) }
+
+// Active reports whether the bucket has not expired at now.
+func (b Bucket) Active(now time.Time) bool { return now.Before(b.Expiry) }
+
+// IsCurrency reports whether the bucket holds money.
+func (b Bucket) IsCurrency() bool { return b.UsageType == UsageCurrency }
+
+// Accumulator counts usage of one kind over a period.
+type Accumulator struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name,omitempty"`
+	UsageType string       `json:"usageType,omitempty"`
+	Units     string       `json:"units,omitempty"`
+	Amount    money.Amount `json:"amount"`
+}
+
+// Voucher is a prepaid card of a fixed face value, redeemable once.
+type Voucher struct {
+	BusinessID string       `json:"businessId"`
+	Code       string       `json:"voucher"`
+	Amount     money.Amount `json:"amount"`
+	Expiry     time.Time    `json:"expiry,omitzero"` // zero: never expires
+	RedeemedAt time.Time    `json:"redeemedAt,omitzero"`
+	RedeemedBy string       `json:"redeemedBy,omitempty"` // service number
+}
+
+// Redeemed reports whether the voucher has been used.
+func (v Voucher) Redeemed() bool { return !v.RedeemedAt.IsZero() }
+
+// Action is one balance action (a top-up) as the history endpoint shows it,
+// with the snapshot of every bucket and accumulator taken right after it.
+type Action struct {
+	Seq              uint64       `json:"seq"`
+	BusinessID       string       `json:"businessId"`
+	Type             string       `json:"type"` // TopupBalance
+	Description      string       `json:"description"`
+	ConfirmationDate time.Time    `json:"confirmationDate"`
+	Amount           money.Amount `json:"amount"`
+	Units            string       `json:"units"`
+	ProductID        string       `json:"productId"`      // serviceInternalId
+	PartyAccountID   string       `json:"partyAccountId"` // owningAccountInternalId
+	Channel          Channel      `json:"channel"`
+	MSISDN           string       `json:"msisdn"`
+	BatchNumber      string       `json:"batchNumber"`
+	RechargeID       string       `json:"rechargeId"`
+	RechargeID2      string       `json:"rechargeId2"`
+	CardNumber       string       `json:"cardNumber"` // the voucher, or NON VOUCHER
+	SerialNumber     string       `json:"serialNumber"`
+	CurrencyConvRate string       `json:"currencyConvRate"`
+	// Balances is every bucket of the service after the action, in the
+	// service's order; Accumulators every usage accumulator.
+	Balances     []Snapshot `json:"balances"`
+	Accumulators []Snapshot `json:"accumulators"`
+}
+
+// Snapshot is one bucket or accumulator as it stood after an action. Name,
+// usage type and units may be empty, as in the operator's own records.
+type Snapshot struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name,omitempty"`
+	UsageType string       `json:"usageType,omitempty"`
+	Units     string       `json:"units,omitempty"`
+	Amount    money.Amount `json:"amount"`
+	ValidTo   time.Time    `json:"validTo,omitzero"` // zero for accumulators
+}
+
+// Idempotency is the remembered outcome of a top-up, replayed to a repeat of
+// the same key within the retention period.
+type Idempotency struct {
+	ClientID    string    `json:"clientId"`
+	BusinessID  string    `json:"businessId"`
+	Key         string    `json:"key"`
+	Fingerprint []byte    `json:"fingerprint"` // hash of the request that made it
+	Status      int       `json:"status"`
+	Body        []byte    `json:"body"`
+	Created     time.Time `json:"created"`
+}

@@ -1,0 +1,192 @@
+// Package storage keeps prepay's state in one bbolt file: business units,
+// clients, subscribers with their buckets, vouchers, balance actions with
+// their time index, and idempotency records. Writes go through one writer
+// goroutine that commits concurrent callers together (group commit). It
+// imports money from prepay.
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout of the file's buckets and values. A file
+// written with another version is refused rather than misread.
+const SchemaVersion = "1"
+
+// Errors callers compare with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrClosed   = errors.New("storage closed")
+)
+
+// Top-level buckets, one per record kind.
+var (
+	bucketMeta         = []byte("meta")
+	bucketBusinessUnit = []byte("business_units")
+	bucketClients      = []byte("clients")
+	bucketSubscribers  = []byte("subscribers")
+	bucketVouchers     = []byte("vouchers")
+	bucketActions      = []byte("actions")
+	bucketIdempotency  = []byte("idempotency")
+	bucketIdemExpiry   = []byte("idempotency_by_time")
+
+	allBuckets = [][]byte{bucketMeta, bucketBusinessUnit, bucketClients, bucketSubscribers,
+		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry}
+
+	keySchema = []byte("schema")
+)
+
+// lockTimeout bounds the wait for another process's lock on the file: a
+// second server on the same file fails at once instead of hanging.
+const lockTimeout = time.Second
+
+// Store is the open database.
+type Store struct {
+	db     *bolt.DB
+	writes chan *write
+	done   chan struct{} // closed when the writer has stopped
+	closed atomic.Bool
+
+	// units is the business units, read once per load: they change only
+	// when the data set is (re)loaded, and every request needs one.
+	units atomic.Pointer[map[string]BusinessUnit]
+}
+
+// Open opens (or creates) the database at path. A file that is locked by
+// another process, is not a bbolt file, or has another schema version is
+// refused with a one-line reason and left as it is.
+func Open(path string) (*Store, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("open database %s: is a directory", path)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("open database %s: locked by another process (waited %s)", path, lockTimeout)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("open database %s: not a prepay database or corrupt (%v); left untouched", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, writes: make(chan *write, 1024), done: make(chan struct{})}
+	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := s.loadUnits(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+// checkSchema accepts an empty file (to be filled by Load) or one of this
+// schema version.
+func (s *Store) checkSchema() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			if k, _ := tx.Cursor().First(); k != nil {
+				return fmt.Errorf("not a prepay database (holds bucket %q but no schema)", k)
+			}
+			return nil
+		}
+		if v := meta.Get(keySchema); string(v) != SchemaVersion {
+			return fmt.Errorf("schema version %q, want %q", v, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// Empty reports whether the database holds no data set yet.
+func (s *Store) Empty() (bool, error) {
+	empty := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		empty = tx.Bucket(bucketMeta) == nil
+		return nil
+	})
+	return empty, err
+}
+
+// Close waits for queued writes, stops the writer and closes the file.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	close(s.writes)
+	<-s.done
+	return s.db.Close()
+}
+
+// Ping checks that the database answers a read.
+func (s *Store) Ping() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("no data set loaded")
+		}
+		return nil
+	})
+}
+
+// BusinessUnit returns the configured business unit id, or ErrNotFound.
+func (s *Store) BusinessUnit(id string) (BusinessUnit, error) {
+	bu, ok := (*s.units.Load())[id]
+	if !ok {
+		return BusinessUnit{}, ErrNotFound
+	}
+	return bu, nil
+}
+
+// BusinessUnits returns every configured business unit.
+func (s *Store) BusinessUnits() map[string]BusinessUnit { return *s.units.Load() }
+
+func (s *Store) loadUnits() error {
+	units := map[string]BusinessUnit{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBusinessUnit)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var bu BusinessUnit
+			if err := decode(v, &bu); err != nil {
+				return fmt.Errorf("business unit %s: %w", k, err)
+			}
+			loc, err := time.LoadLocation(bu.Zone)
+			if err != nil {
+				return fmt.Errorf("business unit %s: zone %q: %w", k, bu.Zone, err)
+			}
+			bu.loc = loc
+			units[bu.ID] = bu
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	s.units.Store(&units)
+	return nil
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*Tx) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// Size returns the database file's size in bytes.
+func (s *Store) Size() (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n, err
+}

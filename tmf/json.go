@@ -1,0 +1,134 @@
+package tmf
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 64 << 10
+
+// ContentType is the media type of every response.
+const ContentType = "application/json; charset=utf-8"
+
+// WriteJSON answers v as JSON with the given status. An encoding failure
+// happens before anything is sent (the body is encoded first), so it can
+// still be answered as a 500.
+func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		FromContext(r.Context()).Log.ErrorContext(r.Context(), "encode response", "err", err.Error())
+		status = http.StatusInternalServerError
+		b = []byte(`{"code":"INTERNAL_ERROR","reason":"Internal error","message":"the server could not complete the request","status":"500","@type":"Error"}`)
+	}
+	WriteRaw(w, status, b)
+}
+
+// WriteRaw answers an already encoded JSON body.
+func WriteRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	w.Write(body)
+	w.Write([]byte{'\n'})
+}
+
+// DecodeBody reads the request body into v under the rules every endpoint
+// shares: application/json (else 415), at most MaxBodyBytes (else 413, read
+// no further), exactly one JSON value (else 400). Unknown fields are
+// tolerated, as TMF clients send @schemaLocation and the like; a field of the
+// wrong type is a 400 naming the field and the value.
+func DecodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return Errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Unsupported media type",
+			"Content-Type must be application/json; got %q", r.Header.Get("Content-Type"))
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return tooLarge()
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge()
+		}
+		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body", "the request body could not be read")
+	}
+	return Unmarshal(data, v)
+}
+
+func tooLarge() *Error {
+	return Errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "Body too large",
+		"the request body must be at most %d bytes", MaxBodyBytes)
+}
+
+// Unmarshal decodes one JSON value from data into v, answering each failure
+// as a 400 that says where and what.
+func Unmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body",
+			"the request body must hold one JSON value with nothing after it (offset %d)", dec.InputOffset())
+	}
+	return nil
+}
+
+func decodeError(err error) *Error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return Errorf(http.StatusBadRequest, CodeInvalidField, "Invalid field",
+			"%s must be %s; got %s", field, describe(typ.Type.String()), truncate(typ.Value, 40))
+	case errors.As(err, &syntax):
+		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body",
+			"the request body is not valid JSON at offset %d", syntax.Offset)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body",
+			"the request body is empty or ends too soon")
+	default:
+		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body", "the request body is not valid JSON")
+	}
+}
+
+// describe turns a Go type into words a client understands.
+func describe(goType string) string {
+	switch goType {
+	case "money.Amount":
+		return "a number with at most 2 decimal places"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int64", "uint64", "int32":
+		return "an integer"
+	}
+	if len(goType) > 2 && goType[:2] == "[]" {
+		return "an array"
+	}
+	return "an object"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return fmt.Sprintf("%s…", s[:n])
+}

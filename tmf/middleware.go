@@ -1,0 +1,145 @@
+package tmf
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Recover answers a panic as a TMF630 500 and logs it with the correlation
+// id, so one bad request never takes the server down. It must be outermost;
+// it reads the correlation id back from the response header that Correlate
+// set, since the context carrying it belongs to an inner request value.
+func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return recoverer(logger, next)
+	}
+}
+
+func recoverer(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &recorder{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // the server's own signal to drop the connection
+			}
+			logger.ErrorContext(r.Context(), "panic", "panic", v,
+				"correlation_id", w.Header().Get("X-Correlation-ID"),
+				"method", r.Method, "path", r.URL.Path)
+			if rw.status != 0 {
+				return // the answer has begun; nothing sound can follow it
+			}
+			WriteError(rw, r, Errorf(http.StatusInternalServerError, CodeInternal, "Internal error",
+				"the server could not complete the request"))
+		}()
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// LogRequests writes one JSON line per request: method, route pattern,
+// status, duration, bytes, client id and correlation id. observe, when not
+// nil, is told the same facts (the counters use it).
+func LogRequests(logger *slog.Logger, observe func(pattern string, status int, d time.Duration)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now() // a duration, not business time: the sandbox clock does not apply
+			rw := &recorder{ResponseWriter: w}
+			next.ServeHTTP(rw, r)
+			d := time.Since(start)
+			status := rw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			pattern := r.Pattern
+			if pattern == "" {
+				pattern = "unmatched"
+			}
+			info := FromContext(r.Context())
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("route", pattern),
+				slog.Int("status", status),
+				slog.Int64("duration_us", d.Microseconds()),
+				slog.Int64("bytes", rw.bytes),
+				slog.String("client_id", info.ClientID),
+				slog.String("correlation_id", info.CorrelationID))
+			if observe != nil {
+				observe(pattern, status, d)
+			}
+		})
+	}
+}
+
+// recorder notes the status and size of a response as it is written.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (rw *recorder) WriteHeader(status int) {
+	if rw.status == 0 {
+		rw.status = status
+	}
+	rw.ResponseWriter.WriteHeader(status)
+}
+
+func (rw *recorder) Write(b []byte) (int, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	n, err := rw.ResponseWriter.Write(b)
+	rw.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection underneath.
+func (rw *recorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+// Routes serves mux, answering an unknown path (404) and a known path with a
+// wrong method (405, with the mux's Allow header) in TMF630 shape instead of
+// the mux's plain text.
+func Routes(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(&plainErrorWriter{ResponseWriter: w, r: r}, r)
+	})
+}
+
+// plainErrorWriter replaces the mux's own 404 and 405 bodies with TMF630
+// ones. Redirects (a path that needs cleaning) pass through untouched.
+type plainErrorWriter struct {
+	http.ResponseWriter
+	r        *http.Request
+	replaced bool
+}
+
+func (pw *plainErrorWriter) WriteHeader(status int) {
+	switch status {
+	case http.StatusNotFound:
+		pw.replaced = true
+		WriteError(pw.ResponseWriter, pw.r, Errorf(status, CodeNotFound, "Not found",
+			"no resource at %s %s", pw.r.Method, truncate(pw.r.URL.Path, 200)))
+	case http.StatusMethodNotAllowed:
+		pw.replaced = true
+		allow := pw.Header().Get("Allow")
+		WriteError(pw.ResponseWriter, pw.r, Errorf(status, CodeMethodNotAllowed, "Method not allowed",
+			"%s is not allowed on %s; allowed: %s", pw.r.Method, truncate(pw.r.URL.Path, 200), allow))
+	default:
+		pw.ResponseWriter.WriteHeader(status)
+	}
+}
+
+func (pw *plainErrorWriter) Write(b []byte) (int, error) {
+	if pw.replaced {
+		return len(b), nil
+	}
+	return pw.ResponseWriter.Write(b)
+}

@@ -1,0 +1,55 @@
+package tmf
+
+import (
+	"net/http"
+	"time"
+)
+
+// The operator's two wire formats for a time, always with the business
+// unit's offset (never "Z"): balances write seconds, TMF fields milliseconds.
+const (
+	layoutSeconds = "2006-01-02T15:04:05-07:00"
+	layoutMillis  = "2006-01-02T15:04:05.000-07:00"
+)
+
+// FormatSeconds writes t in loc as the balances endpoint does:
+// 2017-09-20T00:00:00-05:00.
+func FormatSeconds(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format(layoutSeconds)
+}
+
+// FormatMillis writes t in loc as every TMF field does:
+// 2022-11-08T00:25:18.000-05:00.
+func FormatMillis(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format(layoutMillis)
+}
+
+// Millis is a time written in the TMF millisecond format in a zone.
+type Millis struct {
+	Time time.Time
+	Loc  *time.Location
+}
+
+// MarshalJSON writes the time as a JSON string in the TMF format.
+func (m Millis) MarshalJSON() ([]byte, error) {
+	return append(append([]byte{'"'}, FormatMillis(m.Time, m.Loc)...), '"'), nil
+}
+
+// ParseQueryTime reads a time as the history query accepts it: local time in
+// loc (2022-09-26T00:00:00, as the operator's page shows), with an offset
+// (2022-09-26T00:00:00-05:00, …Z, fractional seconds allowed), or a bare date
+// (2022-09-26, midnight in loc). dateOnly reports the last form, so that an
+// upper bound can take in the whole day. A failure is a 400 naming param.
+func ParseQueryTime(param, s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), false, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, loc); err == nil {
+		return t.UTC(), false, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return t.UTC(), true, nil
+	}
+	return time.Time{}, false, Errorf(http.StatusBadRequest, CodeInvalidQuery, "Invalid query parameter",
+		"%s must be like 2022-09-26T00:00:00, 2022-09-26T00:00:00-05:00 or 2022-09-26; got %q", param, s)
+}
