@@ -218,3 +218,17 @@ func (t *Tx) PurgeIdempotency(cutoff time.Time, max int) (int, error) {
 	}
 	return n, nil
 }
+
+// Service returns the service serviceNo of business unit bu under line of
+// business lob. A service that exists under another lob is ErrNotFound, as
+// the operator looks services up within the lob given.
+func (t *Tx) Service(bu, serviceNo, lob string) (Subscriber, error) {
+	s, err := t.Subscriber(bu, serviceNo)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if s.LOB != lob {
+		return Subscriber{}, ErrNotFound
+	}
+	return s, nil
+}
