@@ -232,3 +232,7 @@ func (t *Tx) Service(bu, serviceNo, lob string) (Subscriber, error) {
 	}
 	return s, nil
 }
+
+// ID returns the transaction's id: writes that share a group commit see the
+// same one.
+func (t *Tx) ID() int { return t.tx.ID() }
