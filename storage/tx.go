@@ -146,6 +146,12 @@ type ActionWindow struct {
 // of them, and the total number in the window. Only the returned actions
 // are decoded; the rest are counted by key.
 func (t *Tx) Actions(w ActionWindow) (actions []Action, total int, err error) {
+	if w.To.UnixMilli() < 0 {
+		// Keys hold times before 1970 as 1970 itself: a window that ends
+		// before then cannot be told apart from its start, and holds
+		// nothing the operator's records could.
+		return nil, 0, nil
+	}
 	prefix := actionPrefix(w.BusinessID, w.ProductID)
 	lo := actionKey(prefix, w.From, 0)
 	hi := actionKey(prefix, w.To, ^uint64(0))
