@@ -1,14 +1,69 @@
-// Package balances serves the BOT UX realTimeBalances endpoint.
+// Package balances serves the BOT UX realTimeBalances endpoint: the active
+// buckets of one service, with allowance, rollover, charges, overage and
+// balance worked out from the stored figures at the sandbox clock's now. It
+// imports auth, storage, tmf, money and clock.
 package balances
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 
+	"prepay/auth"
 	"prepay/clock"
 	"prepay/storage"
+	"prepay/tmf"
 )
 
 // Handler serves GET /bot-ux/{version}/{businessId}/services/{serviceNo}/realTimeBalances.
+// The guard in front of it has already checked the credentials, the scope and
+// the business unit.
 func Handler(store *storage.Store, clk *clock.Clock) http.Handler {
-	return http.NotFoundHandler() // PLACEHOLDER: replaced by the balances issue
+	return &handler{store: store, clk: clk}
+}
+
+type handler struct {
+	store *storage.Store
+	clk   *clock.Clock
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := h.balances(r)
+	if err != nil {
+		tmf.WriteError(w, r, err)
+		return
+	}
+	tmf.WriteRaw(w, http.StatusOK, body)
+}
+
+// balances checks the request's shape (version, lob, query) before it looks
+// anything up, so a malformed request is a 400 whether or not the service
+// exists, and reads the service in one read transaction.
+func (h *handler) balances(r *http.Request) ([]byte, error) {
+	q, err := parseRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	bu := auth.BusinessUnit(r.Context())
+	serviceNo := r.PathValue("serviceNo")
+
+	var sub storage.Subscriber
+	err = h.store.View(func(tx *storage.Tx) (err error) {
+		sub, err = tx.Service(bu.ID, serviceNo, q.lob)
+		return err
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, tmf.Errorf(http.StatusNotFound, tmf.CodeUnknownService, "Unknown service",
+			"serviceNo %s is not a %s service of businessId %s", quote(serviceNo), q.lob, bu.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read service %s %s: %w", bu.ID, serviceNo, err)
+	}
+	// The account in the answer is never the one asked for but the
+	// service's own: a mismatch must not tell the caller the right one.
+	if q.accountNo != "" && q.accountNo != sub.AccountNo {
+		return nil, tmf.Errorf(http.StatusNotFound, CodeAccountMismatch, "Account mismatch",
+			"accountNo %s is not the account of serviceNo %s", quote(q.accountNo), quote(serviceNo))
+	}
+	return encode(sub, bu, h.clk.Now(), q.dataOnly)
 }
