@@ -1,0 +1,228 @@
+package topup
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"prepay/money"
+	"prepay/storage"
+	"prepay/tmf"
+)
+
+// body is the request as seed 001 shows it. Pointers tell a field left out
+// from one sent empty; descriptive fields (bucket.href, name…) are read by no
+// one and tolerated like any unknown field.
+type body struct {
+	Voucher *string `json:"voucher"`
+	Amount  *struct {
+		Amount *money.Amount `json:"amount"`
+		Units  *string       `json:"units"`
+	} `json:"amount"`
+	PartyAccount *struct {
+		ID   string  `json:"id"`
+		Type *string `json:"@type"`
+	} `json:"partyAccount"`
+	Bucket *struct {
+		ID string `json:"id"`
+	} `json:"bucket"`
+}
+
+// request is a checked top-up request: what to credit to which service,
+// and the key and fingerprint that make a repeat harmless.
+type request struct {
+	lob       string
+	serviceNo string
+	voucher   string       // "" for an amount top-up
+	amount    money.Amount // asked for; a voucher's face value replaces it
+	bucketID  string
+	key       string // idempotency key
+	keyHeader string // the header it came from, for messages
+	// fingerprint is the SHA-256 of the business unit, the lob and the body
+	// in canonical form (see canonical).
+	fingerprint []byte
+}
+
+// Bounds on what a request may carry, so that no value sent is echoed back
+// at any length.
+const (
+	maxIDLength      = 64  // partyAccount.id, bucket.id
+	maxVoucherDigits = 32  // voucher
+	maxKeyLength     = 255 // Idempotency-Key
+)
+
+// defaultBucket is the primary balance, credited when the request names no
+// bucket.
+const defaultBucket = "1"
+
+// parse checks the headers and the body, in that order, and everything about
+// them that needs no stored state: the answers 400, 413, 415 and the
+// currency's 422. Nothing it refuses is remembered for idempotency.
+func parse(w http.ResponseWriter, r *http.Request, bu storage.BusinessUnit) (request, error) {
+	var req request
+	corr := r.Header.Get("X-Correlation-ID")
+	if !tmf.FromContext(r.Context()).CorrelationGiven || corr == "" {
+		also := ""
+		if r.Header.Get("Correlation-ID") != "" {
+			also = " (Correlation-ID, the balances endpoint's spelling, does not count here)"
+		}
+		return req, tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingHeader, "Missing header X-Correlation-ID",
+			"the X-Correlation-ID header is required on a top-up: it identifies the call and, without an Idempotency-Key, makes a retry safe%s", also)
+	}
+	var err error
+	if req.lob, err = tmf.LOB(r); err != nil {
+		return req, err
+	}
+	if req.key, req.keyHeader, err = idempotencyKey(r, corr); err != nil {
+		return req, err
+	}
+
+	var raw json.RawMessage
+	if err := tmf.DecodeBody(w, r, &raw); err != nil {
+		return req, err
+	}
+	var b body
+	if err := tmf.Unmarshal(raw, &b); err != nil {
+		return req, err
+	}
+	if err := b.check(&req, bu); err != nil {
+		return req, err
+	}
+	req.fingerprint = fingerprint(bu.ID, req.lob, raw)
+	return req, nil
+}
+
+// check fills req from b, or says what is wrong with b.
+func (b body) check(req *request, bu storage.BusinessUnit) error {
+	pa := b.PartyAccount
+	switch {
+	case pa == nil || pa.ID == "":
+		return tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
+			"partyAccount.id is required: the subscriber number to top up")
+	case len(pa.ID) > maxIDLength:
+		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
+			"partyAccount.id must be at most %d characters; got %d", maxIDLength, len(pa.ID))
+	case pa.Type != nil && *pa.Type != "subscriberNumber":
+		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
+			"partyAccount.@type must be \"subscriberNumber\" when given; got %q", clip(*pa.Type))
+	}
+	req.serviceNo = pa.ID
+
+	if b.Voucher != nil {
+		if !digits(*b.Voucher) {
+			return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
+				"voucher must be 1 to %d digits; got %q", maxVoucherDigits, clip(*b.Voucher))
+		}
+		req.voucher = *b.Voucher
+	}
+
+	switch {
+	case req.voucher != "":
+		// The voucher's face value is credited; an amount sent with it is
+		// ignored, as in seed 001 (asks 1, credits 5.00).
+	case b.Amount == nil || b.Amount.Amount == nil:
+		return tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
+			"amount.amount is required when no voucher is given")
+	case *b.Amount.Amount <= 0:
+		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
+			"amount.amount must be greater than 0; got %s", *b.Amount.Amount)
+	default:
+		req.amount = *b.Amount.Amount
+	}
+
+	req.bucketID = defaultBucket
+	if b.Bucket != nil {
+		switch id := b.Bucket.ID; {
+		case id == "":
+			return tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
+				"bucket.id is required when bucket is given (leave bucket out for the primary balance %q)", defaultBucket)
+		case len(id) > maxIDLength:
+			return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
+				"bucket.id must be at most %d characters; got %d", maxIDLength, len(id))
+		default:
+			req.bucketID = id
+		}
+	}
+
+	if b.Amount != nil && b.Amount.Units != nil && *b.Amount.Units != bu.Currency {
+		return tmf.Errorf(http.StatusUnprocessableEntity, CodeCurrencyMismatch, "Currency mismatch",
+			"amount.units must be %s, the currency of business unit %s; got %q", bu.Currency, bu.ID, clip(*b.Amount.Units))
+	}
+	return nil
+}
+
+// idempotencyKey returns the Idempotency-Key header when sent (a bare token
+// or, as the IETF draft writes it, a quoted string), else the correlation
+// id.
+func idempotencyKey(r *http.Request, corr string) (key, header string, err error) {
+	vals, given := r.Header["Idempotency-Key"]
+	if !given {
+		return corr, "X-Correlation-ID", nil
+	}
+	if len(vals) > 1 {
+		return "", "", tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidHeader, "Invalid header",
+			"Idempotency-Key must be sent once; got %d values", len(vals))
+	}
+	k := vals[0]
+	if len(k) >= 2 && k[0] == '"' && k[len(k)-1] == '"' {
+		k = k[1 : len(k)-1]
+	}
+	if k == "" || len(k) > maxKeyLength {
+		return "", "", tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidHeader, "Invalid header",
+			"Idempotency-Key must be 1 to %d characters; got %d", maxKeyLength, len(k))
+	}
+	return k, "Idempotency-Key", nil
+}
+
+// fingerprint identifies a request for idempotency: the business unit, the
+// lob and the body in canonical form. The body is re-marshalled from its
+// decoded JSON so that whitespace and key order, which a retrying client
+// may change, do not count, while every field and value it sent does.
+func fingerprint(bu, lob string, raw []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(bu))
+	h.Write([]byte{0})
+	h.Write([]byte(lob))
+	h.Write([]byte{0})
+	h.Write(canonical(raw))
+	return h.Sum(nil)
+}
+
+// canonical returns raw as compact JSON with object keys sorted and numbers
+// as written. raw has already been decoded once, so it is valid JSON.
+func canonical(raw []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func digits(s string) bool {
+	if s == "" || len(s) > maxVoucherDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens a value quoted back in a message.
+func clip(s string) string {
+	const n = 40
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
