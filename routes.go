@@ -7,7 +7,9 @@ import (
 	"prepay/auth"
 	"prepay/balances"
 	"prepay/clock"
+	"prepay/counters"
 	"prepay/history"
+	"prepay/sandbox"
 	"prepay/storage"
 	"prepay/tmf"
 	"prepay/topup"
@@ -24,13 +26,31 @@ type deps struct {
 // newHandler builds the whole HTTP stack: every route, then the middleware,
 // outermost first.
 func newHandler(logger *slog.Logger, d deps) http.Handler {
-	mux := http.NewServeMux()
+	mux := &router{ServeMux: http.NewServeMux()}
 	routes(mux, d)
-	return tmf.Recover(logger)(tmf.Correlate(logger)(tmf.LogRequests(logger, nil)(tmf.Routes(mux))))
+	return tmf.Recover(logger)(tmf.Correlate(logger)(tmf.LogRequests(logger, counters.Observe)(tmf.Routes(mux.ServeMux))))
+}
+
+// router is a mux that remembers the patterns registered on it, so that a
+// test can hold /openapi.json to the routes that really exist.
+type router struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern and notes the pattern.
+func (m *router) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// HandleFunc registers f for pattern and notes the pattern.
+func (m *router) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(f))
 }
 
 // routes lists every endpoint of the service.
-func routes(mux *http.ServeMux, d deps) {
+func routes(mux *router, d deps) {
 	mux.Handle("GET /bot-ux/{version}/{businessId}/services/{serviceNo}/realTimeBalances",
 		d.guard.Require(auth.ScopeBalances, balances.Handler(d.store, d.clock)))
 	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance",
@@ -38,8 +58,28 @@ func routes(mux *http.ServeMux, d deps) {
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/balanceActionHistory",
 		d.guard.Require(auth.ScopeHistory, history.Handler(d.store, d.clock)))
 
+	mux.Handle("PUT /sandbox/v1/{businessId}/services/{serviceNo}",
+		d.guard.Require(auth.ScopeAdmin, sandbox.PutService(d.store, d.clock)))
+	mux.Handle("GET /sandbox/v1/{businessId}/services/{serviceNo}",
+		d.guard.Require(auth.ScopeAdmin, sandbox.GetService(d.store)))
+	mux.Handle("DELETE /sandbox/v1/{businessId}/services/{serviceNo}",
+		d.guard.Require(auth.ScopeAdmin, sandbox.DeleteService(d.store)))
+	mux.Handle("POST /sandbox/v1/{businessId}/services/{serviceNo}/usage",
+		d.guard.Require(auth.ScopeAdmin, sandbox.Usage(d.store, d.clock)))
+	mux.Handle("POST /sandbox/v1/{businessId}/vouchers",
+		d.guard.Require(auth.ScopeAdmin, sandbox.CreateVoucher(d.store, d.clock)))
+	mux.Handle("GET /sandbox/v1/{businessId}/vouchers/{voucher}",
+		d.guard.Require(auth.ScopeAdmin, sandbox.GetVoucher(d.store, d.clock)))
+	mux.Handle("POST /sandbox/v1/reset",
+		d.guard.Require(auth.ScopeAdmin, sandbox.Reset(d.store, d.clock, d.guard, d.dataSet)))
+	mux.Handle("GET /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ShowClock(d.clock)))
+	mux.Handle("PUT /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.SetClock(d.clock)))
+	mux.Handle("DELETE /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ThawClock(d.clock)))
+
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(d.store))
+	mux.Handle("GET /openapi.json", openAPI())
+	mux.Handle("GET /debug/vars", counters.Handler())
 }
 
 // healthz says the process is up.

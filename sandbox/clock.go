@@ -1,0 +1,78 @@
+package sandbox
+
+import (
+	"net/http"
+	"time"
+
+	"prepay/clock"
+	"prepay/tmf"
+)
+
+// clockJSON is the sandbox clock: the time every business rule uses, and
+// whether it is frozen there.
+type clockJSON struct {
+	Now    string `json:"now"`
+	Frozen bool   `json:"frozen"`
+}
+
+// setClockJSON is the body of PUT /sandbox/v1/clock.
+type setClockJSON struct {
+	Now string `json:"now"`
+}
+
+// epoch is the earliest time the clock may be set to: the history index
+// keys actions by Unix milliseconds.
+var epoch = time.Unix(0, 0)
+
+func clockView(clk *clock.Clock) clockJSON {
+	_, frozen := clk.Frozen()
+	return clockJSON{Now: formatUTC(clk.Now()), Frozen: frozen}
+}
+
+// ShowClock serves GET /sandbox/v1/clock.
+func ShowClock(clk *clock.Clock) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tmf.WriteJSON(w, r, http.StatusOK, clockView(clk))
+	})
+}
+
+// SetClock serves PUT /sandbox/v1/clock: {"now": RFC 3339 time} freezes the
+// clock there — expiry, validity, confirmation dates and idempotency
+// retention all follow it — until DELETE or the next PUT.
+func SetClock(clk *clock.Clock) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := requireAllUnits(r); err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
+		var body setClockJSON
+		if err := tmf.DecodeBody(w, r, &body); err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
+		if body.Now == "" {
+			tmf.WriteError(w, r, missing("now"))
+			return
+		}
+		t, err := time.Parse(time.RFC3339, body.Now)
+		if err != nil || t.Before(epoch) {
+			tmf.WriteError(w, r, invalid("now", "an RFC 3339 time from 1970 on, like 2022-11-08T00:25:18-05:00", clip(body.Now)))
+			return
+		}
+		clk.Freeze(t.Truncate(time.Millisecond))
+		tmf.WriteJSON(w, r, http.StatusOK, clockView(clk))
+	})
+}
+
+// ThawClock serves DELETE /sandbox/v1/clock: the clock follows the host's
+// time again.
+func ThawClock(clk *clock.Clock) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := requireAllUnits(r); err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
+		clk.Thaw()
+		tmf.WriteJSON(w, r, http.StatusOK, clockView(clk))
+	})
+}
