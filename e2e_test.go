@@ -39,16 +39,22 @@ type testServer struct {
 
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
+	ds, err := storage.ParseDataSet(storage.Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newTestServerWith(t, ds)
+}
+
+// newTestServerWith is newTestServer over a data set of the test's own.
+func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "prepay.db")
 	store, err := storage.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	ds, err := storage.ParseDataSet(storage.Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := clock.Fixed(testNow)
 	if err := store.Load(ds, clk.Now()); err != nil {
 		t.Fatal(err)
