@@ -3,7 +3,6 @@ package history
 import (
 	"time"
 
-	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
 )
@@ -15,20 +14,13 @@ type record struct {
 	Description      string           `json:"description"`
 	ConfirmationDate tmf.Millis       `json:"confirmationDate"`
 	BaseType         string           `json:"@baseType"`
-	Amount           quantity         `json:"amount"`
+	Amount           tmf.Quantity     `json:"amount"`
 	Product          []ref            `json:"product"`
 	PartyAccount     ref              `json:"partyAccount"`
 	Channel          storage.Channel  `json:"channel"`
 	LogicalResource  []resource       `json:"logicalResource"`
 	RelatedParty     []ref            `json:"relatedParty"`
 	ImpactedBucket   []impactedBucket `json:"impactedBucket"`
-}
-
-// quantity is an amount with its units; the operator leaves units out
-// where a bucket has none.
-type quantity struct {
-	Amount money.Amount `json:"amount"`
-	Units  string       `json:"units,omitempty"`
 }
 
 // ref is the operator's name/value pair: an id labelled with what it is.
@@ -52,16 +44,12 @@ type impactedBucket struct {
 // bucketItem is a bucket or accumulator. The operator writes name and
 // usageType only when the bucket has them, and validFor only for buckets.
 type bucketItem struct {
-	ID        string    `json:"id"`
-	BaseType  string    `json:"@baseType"`
-	Name      string    `json:"name,omitempty"`
-	UsageType string    `json:"usageType,omitempty"`
-	Amount    quantity  `json:"amount"`
-	ValidFor  *validFor `json:"validFor,omitempty"`
-}
-
-type validFor struct {
-	EndDateTime tmf.Millis `json:"endDateTime"`
+	ID        string        `json:"id"`
+	BaseType  string        `json:"@baseType"`
+	Name      string        `json:"name,omitempty"`
+	UsageType string        `json:"usageType,omitempty"`
+	Amount    tmf.Quantity  `json:"amount"`
+	ValidFor  *tmf.ValidFor `json:"validFor,omitempty"`
 }
 
 // render writes a as the operator does, its times in loc.
@@ -71,7 +59,7 @@ func render(a storage.Action, loc *time.Location) record {
 		Description:      a.Description,
 		ConfirmationDate: tmf.Millis{Time: a.ConfirmationDate, Loc: loc},
 		BaseType:         "Action",
-		Amount:           quantity{Amount: a.Amount, Units: a.Units},
+		Amount:           tmf.Quantity{Amount: a.Amount, Units: a.Units},
 		Product:          []ref{{ID: a.ProductID, Name: "serviceInternalId"}},
 		PartyAccount:     ref{ID: a.PartyAccountID, Name: "owningAccountInternalId"},
 		Channel:          a.Channel,
@@ -101,10 +89,11 @@ func items(snaps []storage.Snapshot, loc *time.Location) []bucketItem {
 			BaseType:  "BucketBalance",
 			Name:      s.Name,
 			UsageType: s.UsageType,
-			Amount:    quantity{Amount: s.Amount, Units: s.Units},
+			Amount:    tmf.Quantity{Amount: s.Amount, Units: s.Units},
 		}
 		if !s.ValidTo.IsZero() {
-			out[i].ValidFor = &validFor{EndDateTime: tmf.Millis{Time: s.ValidTo, Loc: loc}}
+			v := tmf.ValidUntil(s.ValidTo, loc)
+			out[i].ValidFor = &v
 		}
 	}
 	return out

@@ -9,42 +9,33 @@ import (
 // response is the 200 body, in seed 001's field order and spelling
 // (ImpactedBucket with a capital I).
 type response struct {
-	Description    string     `json:"description"`
-	Voucher        string     `json:"voucher,omitempty"`
-	Amount         quantity   `json:"amount"`
-	Bucket         bucketInfo `json:"bucket"`
-	ImpactedBucket []impacted `json:"ImpactedBucket"`
-}
-
-type quantity struct {
-	Amount money.Amount `json:"amount"`
-	Units  string       `json:"units"`
+	Description    string       `json:"description"`
+	Voucher        string       `json:"voucher,omitempty"`
+	Amount         tmf.Quantity `json:"amount"`
+	Bucket         bucketInfo   `json:"bucket"`
+	ImpactedBucket []impacted   `json:"ImpactedBucket"`
 }
 
 // bucketInfo is the credited bucket as it stands after the top-up.
 type bucketInfo struct {
-	ID                 string   `json:"id"`
-	Href               string   `json:"href"`
-	Description        string   `json:"description"`
-	Name               string   `json:"name"`
-	BaseType           string   `json:"@baseType"`
-	Type               string   `json:"@type"`
-	UsageType          string   `json:"usageType"`
-	RemainingValue     quantity `json:"remainingValue"`
-	RemainingValueName string   `json:"remainingValueName"`
-	ValidFor           validFor `json:"validFor"`
-}
-
-type validFor struct {
-	EndDateTime tmf.Millis `json:"endDateTime"`
+	ID                 string       `json:"id"`
+	Href               string       `json:"href"`
+	Description        string       `json:"description"`
+	Name               string       `json:"name"`
+	BaseType           string       `json:"@baseType"`
+	Type               string       `json:"@type"`
+	UsageType          string       `json:"usageType"`
+	RemainingValue     tmf.Quantity `json:"remainingValue"`
+	RemainingValueName string       `json:"remainingValueName"`
+	ValidFor           tmf.ValidFor `json:"validFor"`
 }
 
 // impacted is one bucket whose balance the top-up changed.
 type impacted struct {
-	AmountAfter  quantity `json:"amountAfter"`
-	AmountBefore quantity `json:"amountBefore"`
-	Name         string   `json:"name"`
-	Type         string   `json:"@type"`
+	AmountAfter  tmf.Quantity `json:"amountAfter"`
+	AmountBefore tmf.Quantity `json:"amountBefore"`
+	Name         string       `json:"name"`
+	Type         string       `json:"@type"`
 }
 
 // bucketHref is the bucket's TMF654 reference, seed 001's link with this
@@ -61,7 +52,7 @@ func newResponse(bu storage.BusinessUnit, voucher string, amount money.Amount,
 	out := response{
 		Description: t.Name,
 		Voucher:     voucher,
-		Amount:      quantity{amount, bu.Currency},
+		Amount:      tmf.Quantity{Amount: amount, Units: bu.Currency},
 		Bucket: bucketInfo{
 			ID:                 t.ID,
 			Href:               bucketHref + t.ID,
@@ -70,17 +61,17 @@ func newResponse(bu storage.BusinessUnit, voucher string, amount money.Amount,
 			BaseType:           "BucketBalance",
 			Type:               t.Type,
 			UsageType:          t.UsageType,
-			RemainingValue:     quantity{t.Balance(), t.Units},
+			RemainingValue:     tmf.Quantity{Amount: t.Balance(), Units: t.Units},
 			RemainingValueName: t.Name,
-			ValidFor:           validFor{tmf.Millis{Time: t.Expiry, Loc: bu.Location()}},
+			ValidFor:           tmf.ValidUntil(t.Expiry, bu.Location()),
 		},
 		ImpactedBucket: make([]impacted, 0, len(changes)),
 	}
 	for _, c := range changes {
 		b := buckets[c.index]
 		out.ImpactedBucket = append(out.ImpactedBucket, impacted{
-			AmountAfter:  quantity{b.Balance(), b.Units},
-			AmountBefore: quantity{c.before, b.Units},
+			AmountAfter:  tmf.Quantity{Amount: b.Balance(), Units: b.Units},
+			AmountBefore: tmf.Quantity{Amount: c.before, Units: b.Units},
 			Name:         b.Name,
 			Type:         b.Type,
 		})
