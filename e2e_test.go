@@ -64,7 +64,11 @@ func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds})
+	fs, err := newFaults(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs})
 	return &testServer{handler: h, store: store, clock: clk, dbPath: path}
 }
 

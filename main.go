@@ -20,6 +20,7 @@ import (
 
 	"prepay/auth"
 	"prepay/clock"
+	"prepay/faults"
 	"prepay/storage"
 )
 
@@ -41,7 +42,21 @@ const (
 	idleTimeout       = 60 * time.Second
 	maxHeaderBytes    = 16 << 10
 	shutdownTimeout   = 10 * time.Second
+
+	// faultMargin is the part of the write timeout that an injected
+	// fault's latency may not take: the handler and the answer need time
+	// too.
+	faultMargin = 5 * time.Second
 )
+
+// newFaults reads the sandbox's faults kept in store.
+func newFaults(store *storage.Store) (*faults.Set, error) {
+	fs, err := faults.New(store, faults.Options{MaxLatency: writeTimeout - faultMargin})
+	if err != nil {
+		return nil, fmt.Errorf("read faults: %w", err)
+	}
+	return fs, nil
+}
 
 // config is what the flags and environment say.
 type config struct {
@@ -114,7 +129,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	handler := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds})
+	fs, err := newFaults(store)
+	if err != nil {
+		return err
+	}
+
+	handler := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,

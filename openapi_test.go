@@ -124,7 +124,11 @@ func TestOpenAPIRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := &router{ServeMux: http.NewServeMux()}
-	routes(mux, deps{store: s.store, clock: s.clock, guard: guard, dataSet: ds})
+	fs, err := newFaults(s.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes(mux, deps{store: s.store, clock: s.clock, guard: guard, dataSet: ds, faults: fs})
 
 	var registered, documented []string
 	for _, p := range mux.patterns {

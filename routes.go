@@ -8,6 +8,7 @@ import (
 	"prepay/balances"
 	"prepay/clock"
 	"prepay/counters"
+	"prepay/faults"
 	"prepay/history"
 	"prepay/sandbox"
 	"prepay/storage"
@@ -21,6 +22,7 @@ type deps struct {
 	clock   *clock.Clock
 	guard   *auth.Guard
 	dataSet *storage.DataSet // what reset restores
+	faults  *faults.Set      // the sandbox's injected faults
 }
 
 // newHandler builds the whole HTTP stack: every route, then the middleware,
@@ -49,14 +51,17 @@ func (m *router) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Re
 	m.Handle(pattern, http.HandlerFunc(f))
 }
 
-// routes lists every endpoint of the service.
+// routes lists every endpoint of the service. The sandbox's faults wrap
+// each business handler inside the credentials check: a fault strikes only
+// requests that would reach the handler.
 func routes(mux *router, d deps) {
+	fs := d.faults
 	mux.Handle("GET /bot-ux/{version}/{businessId}/services/{serviceNo}/realTimeBalances",
-		d.guard.Require(auth.ScopeBalances, balances.Handler(d.store, d.clock)))
+		d.guard.Require(auth.ScopeBalances, fs.Wrap(faults.RouteBalances, balances.Handler(d.store, d.clock))))
 	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance",
-		d.guard.Require(auth.ScopeTopup, topup.Handler(d.store, d.clock)))
+		d.guard.Require(auth.ScopeTopup, fs.Wrap(faults.RouteTopup, topup.Handler(d.store, d.clock))))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/balanceActionHistory",
-		d.guard.Require(auth.ScopeHistory, history.Handler(d.store, d.clock)))
+		d.guard.Require(auth.ScopeHistory, fs.Wrap(faults.RouteHistory, history.Handler(d.store, d.clock))))
 
 	mux.Handle("PUT /sandbox/v1/{businessId}/services/{serviceNo}",
 		d.guard.Require(auth.ScopeAdmin, sandbox.PutService(d.store, d.clock)))
@@ -71,10 +76,13 @@ func routes(mux *router, d deps) {
 	mux.Handle("GET /sandbox/v1/{businessId}/vouchers/{voucher}",
 		d.guard.Require(auth.ScopeAdmin, sandbox.GetVoucher(d.store, d.clock)))
 	mux.Handle("POST /sandbox/v1/reset",
-		d.guard.Require(auth.ScopeAdmin, sandbox.Reset(d.store, d.clock, d.guard, d.dataSet)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.Reset(d.store, d.clock, d.guard, d.dataSet, fs.Reload)))
 	mux.Handle("GET /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ShowClock(d.clock)))
 	mux.Handle("PUT /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.SetClock(d.clock)))
 	mux.Handle("DELETE /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ThawClock(d.clock)))
+	mux.Handle("GET /sandbox/v1/faults", d.guard.Require(auth.ScopeAdmin, fs.List()))
+	mux.Handle("PUT /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Put()))
+	mux.Handle("DELETE /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Delete()))
 
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(d.store))

@@ -22,10 +22,11 @@ type resetJSON struct {
 }
 
 // Reset serves POST /sandbox/v1/reset: every record is replaced by the data
-// set ds in one transaction, resolved against the sandbox clock's now, and
-// the guard reads the clients again. The clock itself stays as it is, so a
-// suite that froze it can reset at its own date.
-func Reset(store *storage.Store, clk *clock.Clock, guard *auth.Guard, ds *storage.DataSet) http.Handler {
+// set ds in one transaction, resolved against the sandbox clock's now, the
+// guard reads the clients again and reloadFaults the faults (none now). The
+// clock itself stays as it is, so a suite that froze it can reset at its
+// own date.
+func Reset(store *storage.Store, clk *clock.Clock, guard *auth.Guard, ds *storage.DataSet, reloadFaults func() error) http.Handler {
 	// mu keeps two resets from interleaving, so the clients the guard holds
 	// are always the ones of the last data set written.
 	var mu sync.Mutex
@@ -42,6 +43,10 @@ func Reset(store *storage.Store, clk *clock.Clock, guard *auth.Guard, ds *storag
 			return
 		}
 		if err := guard.Reload(); err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
+		if err := reloadFaults(); err != nil {
 			tmf.WriteError(w, r, err)
 			return
 		}

@@ -38,7 +38,7 @@ var (
 	bucketIdemExpiry   = []byte("idempotency_by_time")
 
 	allBuckets = [][]byte{bucketMeta, bucketBusinessUnit, bucketClients, bucketSubscribers,
-		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry}
+		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults}
 
 	keySchema = []byte("schema")
 )
