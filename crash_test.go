@@ -1,0 +1,531 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"prepay/money"
+	"prepay/storage"
+)
+
+var crashSeed = flag.Uint64("crash.seed", 20261123, "seed of TestCrashSafety's requests and kill points")
+
+// The crash test's shape: rounds of load, each ended by a SIGKILL after a
+// random number of answers. Each round sends crashAmounts amount top-ups
+// and, for each of crashVouchers new vouchers, two top-ups racing for it,
+// from crashWorkers clients at once.
+const (
+	crashRounds   = 4
+	crashAmounts  = 160
+	crashVouchers = 24
+	crashWorkers  = 16
+	crashService  = "18763187057"
+	crashProduct  = "32970101" // its serviceInternalId, which history is queried by
+)
+
+// TestCrashSafety runs the real binary under concurrent top-ups, kills it
+// with SIGKILL mid-load, restarts it on the same file and checks that no
+// answered top-up was lost and none was credited twice: every 200 is in the
+// balance and in the history, each request retried after the restart with
+// its X-Correlation-ID is a replay or a first credit, never a second one,
+// the balance moved by exactly the sum of the history records, and each
+// voucher was credited once. It repeats with other kill points on the same
+// file, so later rounds start from a file that has been killed before.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: skipped with -short")
+	}
+	start := time.Now()
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "prepay.db")
+	rng := rand.New(rand.NewPCG(*crashSeed, 0))
+	t.Logf("seed %d (-crash.seed to change it)", *crashSeed)
+
+	srv := startBinary(t, bin, db)
+	for round := range crashRounds {
+		srv = crashRound(t, rng, round, bin, db, srv)
+		if t.Failed() {
+			return
+		}
+	}
+	if err := srv.terminate(); err != nil {
+		t.Errorf("SIGTERM after the last round: %v, want exit status 0\n%s", err, srv.stderr.String())
+	}
+	t.Logf("%d rounds in %v, build included", crashRounds, time.Since(start).Round(time.Millisecond))
+}
+
+// crashRequest is one top-up of the crash test and what became of it
+// before the kill.
+type crashRequest struct {
+	corr    string
+	body    []byte
+	voucher string       // "" for an amount top-up
+	amount  money.Amount // what it credits: its amount or its voucher's face value
+	sent    bool         // before the kill
+	status  int          // the answer before the kill; 0 when it was lost or not sent
+	answer  []byte
+}
+
+// crashRound runs one round against srv and returns the server restarted
+// after the kill.
+func crashRound(t *testing.T, rng *rand.Rand, round int, bin, db string, srv *binaryServer) *binaryServer {
+	before := readCrashState(t, srv.base)
+
+	// Amounts differ from each other, so each history record names the
+	// request it came from (vouchers are named by cardNumber).
+	var reqs []*crashRequest
+	for i := range crashAmounts {
+		amount := money.Amount((round+1)*100_000 + i + 1)
+		reqs = append(reqs, &crashRequest{
+			corr:   fmt.Sprintf("crash-%d-%d-amount-%d", *crashSeed, round, i),
+			body:   []byte(amountTopup(crashService, amount.String())),
+			amount: amount,
+		})
+	}
+	faceValue := map[string]money.Amount{}
+	for i := range crashVouchers {
+		code := fmt.Sprintf("77%02d%04d", round, i)
+		faceValue[code] = money.Amount(100 + rng.IntN(4900))
+		createVoucher(t, srv.base, code, faceValue[code])
+		for racer := range 2 {
+			reqs = append(reqs, &crashRequest{
+				corr:    fmt.Sprintf("crash-%d-%d-voucher-%d-%d", *crashSeed, round, i, racer),
+				body:    []byte(fmt.Sprintf(`{"partyAccount":{"id":%q},"voucher":%q}`, crashService, code)),
+				voucher: code,
+				amount:  faceValue[code],
+			})
+		}
+	}
+	rng.Shuffle(len(reqs), func(i, j int) { reqs[i], reqs[j] = reqs[j], reqs[i] })
+
+	killAt := len(reqs)/8 + rng.IntN(len(reqs)*5/8)
+	t.Logf("round %d: SIGKILL after %d answers of %d", round, killAt, len(reqs))
+	killed := false
+	sendAll(srv.base, reqs, killAt, func() {
+		killed = true
+		srv.kill(t)
+	}, func(r *crashRequest, status int, answer []byte, _ bool, err error) {
+		r.sent = true
+		if err == nil { // else lost: retried after the restart
+			r.status, r.answer = status, answer
+		}
+	})
+	if !killed {
+		t.Fatalf("the load ended before %d answers: the server was never killed", killAt)
+	}
+
+	answered, lost, unsent := 0, 0, 0
+	for _, r := range reqs {
+		switch {
+		case !r.sent:
+			unsent++
+		case r.status == 0:
+			lost++
+		case r.status == http.StatusOK, r.status == http.StatusConflict && r.voucher != "":
+			answered++
+		default:
+			t.Errorf("%s before the kill: %d %s", r.corr, r.status, r.answer)
+		}
+	}
+	checkFile(t, db)
+
+	srv = startBinary(t, bin, db)
+	// First look: before any retry, what was answered must be there.
+	after := readCrashState(t, srv.base)
+	checkCrashHistory(t, before, after, reqs, faceValue, false)
+
+	// Then every request again, with its own X-Correlation-ID.
+	var mu sync.Mutex
+	replayed, fresh := 0, 0
+	sendAll(srv.base, reqs, 0, nil, func(r *crashRequest, status int, answer []byte, replay bool, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			t.Errorf("%s after the restart: %v", r.corr, err)
+		case r.status == http.StatusOK && (status != http.StatusOK || !replay || !bytes.Equal(answer, r.answer)):
+			t.Errorf("%s was answered 200 before the kill; after the restart %d, replayed %v, same body %v:\n%s",
+				r.corr, status, replay, bytes.Equal(answer, r.answer), answer)
+		case r.status == http.StatusConflict && status != http.StatusConflict:
+			t.Errorf("%s was answered 409 before the kill; after the restart %d %s", r.corr, status, answer)
+		case r.status != 0:
+		case status == http.StatusOK && replay:
+			replayed++ // committed before the kill, its answer lost with it
+		case status == http.StatusOK:
+			fresh++
+		case status == http.StatusConflict && r.voucher != "":
+			// Its racer redeemed the voucher; the history check below
+			// finds that credit.
+		default:
+			t.Errorf("%s, lost in the kill, retried after the restart: %d %s", r.corr, status, answer)
+		}
+	})
+	final := readCrashState(t, srv.base)
+	checkCrashHistory(t, before, final, reqs, faceValue, true)
+
+	t.Logf("round %d: %d answered, %d answers lost, %d not sent; on retry %d replayed (committed before the kill), %d credited; %d new history records after the restart, %d after the retries",
+		round, answered, lost, unsent, replayed, fresh, len(after.records)-len(before.records), len(final.records)-len(before.records))
+	return srv
+}
+
+// sendAll sends reqs from crashWorkers clients at once and tells done of
+// each answer or error. When killAt > 0, kill runs as the killAt-th answer
+// arrives, and no request is sent after it.
+func sendAll(base string, reqs []*crashRequest, killAt int, kill func(),
+	done func(r *crashRequest, status int, answer []byte, replayed bool, err error)) {
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: crashWorkers}}
+	defer client.CloseIdleConnections()
+	var (
+		mu       sync.Mutex
+		next     int
+		answered int
+		killed   bool
+		wg       sync.WaitGroup
+	)
+	take := func() *crashRequest {
+		mu.Lock()
+		defer mu.Unlock()
+		if next >= len(reqs) || killed {
+			return nil
+		}
+		next++
+		return reqs[next-1]
+	}
+	for range crashWorkers {
+		wg.Go(func() {
+			for r := take(); r != nil; r = take() {
+				status, answer, replayed, err := postCrashTopup(client, base, r)
+				if err == nil {
+					mu.Lock()
+					answered++
+					if answered == killAt {
+						killed = true
+						kill()
+					}
+					mu.Unlock()
+				}
+				done(r, status, answer, replayed, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func postCrashTopup(client *http.Client, base string, r *crashRequest) (status int, answer []byte, replayed bool, err error) {
+	req, err := http.NewRequest("POST", base+"/bot-ux/v1/JM/topupBalance", bytes.NewReader(r.body))
+	if err != nil {
+		return 0, nil, false, err
+	}
+	for k, v := range topupHeaders("PREPAID", r.corr) {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, false, err
+	}
+	defer resp.Body.Close()
+	if answer, err = io.ReadAll(resp.Body); err != nil {
+		return 0, nil, false, err
+	}
+	return resp.StatusCode, answer, resp.Header.Get("Idempotent-Replayed") == "true", nil
+}
+
+// crashState is what the API shows of the crash test's service: its money
+// and its whole history.
+type crashState struct {
+	// net is the service's currency balances less the loans it owes: a
+	// top-up raises it by exactly its amount, whatever part repays a loan.
+	net     money.Amount
+	primary money.Amount
+	records map[string]crashRecord // by rechargeId2, unique per record
+	newest  crashRecord
+}
+
+// crashRecord is one history record as the crash test reads it.
+type crashRecord struct {
+	amount       money.Amount
+	card         string       // the voucher, or NON VOUCHER
+	primaryAfter money.Amount // the primary balance in its BalanceHistory
+}
+
+func readCrashState(t *testing.T, base string) crashState {
+	t.Helper()
+	var sub struct {
+		Buckets []struct {
+			ID, UsageType, Units, Type   string
+			Allowance, Rollover, Charges money.Amount
+		}
+	}
+	crashGet(t, base+"/sandbox/v1/JM/services/"+crashService, &sub)
+	var s crashState
+	for _, b := range sub.Buckets {
+		if b.UsageType != storage.UsageCurrency || b.Units != "JMD" {
+			continue
+		}
+		balance := max(0, b.Allowance+b.Rollover-b.Charges)
+		switch {
+		case b.Type == storage.BucketLoan:
+			s.net -= balance
+		default:
+			s.net += balance
+		}
+		if b.ID == "1" {
+			s.primary = balance
+		}
+	}
+
+	s.records = map[string]crashRecord{}
+	const limit = 1000
+	for offset := 0; ; offset += limit {
+		var page []struct {
+			Amount       struct{ Amount money.Amount }
+			RelatedParty []struct{ ID, Name string }
+			Impacted     []struct {
+				Type  string `json:"@type"`
+				Items []struct {
+					ID     string
+					Amount struct{ Amount money.Amount }
+				} `json:"impactedBucketItem"`
+			} `json:"impactedBucket"`
+		}
+		crashGet(t, fmt.Sprintf("%s/tmf-api/prepayBalanceManagement/v4/JM/balanceActionHistory?product.id=%s&@type=TopupBalance&dateTime.gte=2000-01-01&dateTime.lte=2100-01-01&limit=%d&offset=%d",
+			base, crashProduct, limit, offset), &page)
+		for i, p := range page {
+			rec, id := crashRecord{amount: p.Amount.Amount}, ""
+			for _, rp := range p.RelatedParty {
+				switch rp.Name {
+				case "rechargeId2":
+					id = rp.ID
+				case "cardNumber":
+					rec.card = rp.ID
+				}
+			}
+			for _, ib := range p.Impacted {
+				for _, item := range ib.Items {
+					if ib.Type == "BalanceHistory" && item.ID == "1" {
+						rec.primaryAfter = item.Amount.Amount
+					}
+				}
+			}
+			if _, dup := s.records[id]; dup {
+				t.Fatalf("two history records with rechargeId2 %q", id)
+			}
+			s.records[id] = rec
+			if offset == 0 && i == 0 {
+				s.newest = rec
+			}
+		}
+		if len(page) < limit {
+			return s
+		}
+	}
+}
+
+// checkCrashHistory compares the records added since before with the
+// requests: none credited twice, no record that no request explains, every
+// request answered 200 or 409 there, and the balance moved by their sum.
+// complete says every request has been retried to an answer, so every one
+// must be there.
+func checkCrashHistory(t *testing.T, before, after crashState, reqs []*crashRequest, faceValue map[string]money.Amount, complete bool) {
+	t.Helper()
+	byAmount := map[money.Amount]*crashRequest{}
+	for _, r := range reqs {
+		if r.voucher == "" {
+			byAmount[r.amount] = r
+		}
+	}
+	seen := map[string]int{} // by request's corr for amounts, by code for vouchers
+	var sum money.Amount
+	for id, rec := range after.records {
+		if _, old := before.records[id]; old {
+			continue
+		}
+		sum += rec.amount
+		switch face, ok := faceValue[rec.card]; {
+		case rec.card == "NON VOUCHER" && byAmount[rec.amount] != nil:
+			seen[byAmount[rec.amount].corr]++
+		case ok && rec.amount == face:
+			seen[rec.card]++
+		default:
+			t.Errorf("history record %s (%s, card %s) matches no request", id, rec.amount, rec.card)
+		}
+	}
+	for key, n := range seen {
+		if n > 1 {
+			t.Errorf("%s credited %d times", key, n)
+		}
+	}
+	for _, r := range reqs {
+		key := r.corr
+		if r.voucher != "" {
+			key = r.voucher
+		}
+		if seen[key] == 0 && (complete || r.status != 0) {
+			t.Errorf("%s (answered %d before the kill; 0: lost) is not in the history", r.corr, r.status)
+		}
+	}
+	if delta := after.net - before.net; delta != sum {
+		t.Errorf("balance moved by %s; the %d new history records sum to %s", delta, len(after.records)-len(before.records), sum)
+	}
+	if len(after.records) > len(before.records) && after.newest.primaryAfter != after.primary {
+		t.Errorf("newest history record shows a primary balance of %s; the service has %s",
+			after.newest.primaryAfter, after.primary)
+	}
+}
+
+func createVoucher(t *testing.T, base, code string, amount money.Amount) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/sandbox/v1/JM/vouchers",
+		bytes.NewReader([]byte(fmt.Sprintf(`{"voucher":%q,"amount":%s}`, code, amount))))
+	for k, v := range asAdmin {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("create voucher %s: %d %s", code, resp.StatusCode, body)
+	}
+}
+
+// crashGet reads a JSON answer of the admin client into v.
+func crashGet(t *testing.T, url string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, val := range asAdmin {
+		req.Header.Set(k, val)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s %v", url, resp.StatusCode, body, err)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// checkFile opens the file the killed server left, as the next start will,
+// and walks every page of it.
+func checkFile(t *testing.T, db string) {
+	t.Helper()
+	store, err := storage.Open(db)
+	if err != nil {
+		t.Fatalf("the file a SIGKILL left does not open: %v", err)
+	}
+	defer store.Close()
+	if err := store.Check(); err != nil {
+		t.Errorf("the file a SIGKILL left is inconsistent: %v", err)
+	}
+}
+
+// buildBinary builds the program into a temp dir and returns its path.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go tool to build the binary with: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "prepay")
+	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// binaryServer is the built program running as a process of its own.
+type binaryServer struct {
+	cmd    *exec.Cmd
+	base   string
+	stderr *bytes.Buffer // read only once ended is closed
+	ended  chan struct{} // closed once the process has ended
+	err    error         // how it ended
+}
+
+// startBinary starts bin on db and a loopback :0 address, and returns once
+// it logs the address it listens on. The process is killed at the end of
+// the test if it still runs.
+func startBinary(t *testing.T, bin, db string) *binaryServer {
+	t.Helper()
+	pr, pw := io.Pipe()
+	s := &binaryServer{cmd: exec.Command(bin, "-addr", "127.0.0.1:0", "-db", db),
+		stderr: &bytes.Buffer{}, ended: make(chan struct{})}
+	s.cmd.Stdout, s.cmd.Stderr = pw, s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		s.err = s.cmd.Wait()
+		pw.Close()
+		close(s.ended)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.ended:
+		default:
+			s.cmd.Process.Kill()
+			<-s.ended
+		}
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				addr <- line.Addr
+			}
+		}
+		io.Copy(io.Discard, pr) // the request log goes on after a long line too
+	}()
+	select {
+	case a := <-addr:
+		s.base = "http://" + a
+	case <-s.ended:
+		t.Fatalf("%s exited before listening: %v\n%s", bin, s.err, s.stderr)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not log its address within 10 s", bin)
+	}
+	return s
+}
+
+// kill ends the process with SIGKILL, as a crash would, and waits for it.
+func (s *binaryServer) kill(t *testing.T) {
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Errorf("SIGKILL: %v", err)
+	}
+	if <-s.ended; s.err == nil {
+		t.Errorf("the process exited normally before the SIGKILL")
+	}
+}
+
+// terminate ends the process with SIGTERM and returns how it exited.
+func (s *binaryServer) terminate() error {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	<-s.ended
+	return s.err
+}
