@@ -48,8 +48,7 @@ type snapshot struct {
 	byRoute map[string][]storage.Fault // route → its faults, name order
 }
 
-// New returns the faults kept in store. It makes sure the file has a place
-// for them (one written before faults existed has none).
+// New returns the faults kept in store.
 func New(store *storage.Store, opts Options) (*Set, error) {
 	if opts.MaxLatency <= 0 {
 		return nil, errors.New("faults: MaxLatency must be positive")
@@ -62,10 +61,7 @@ func New(store *storage.Store, opts Options) (*Set, error) {
 	}
 	s := &Set{store: store, opts: opts}
 	var all []storage.Fault
-	err := store.Update(func(tx *storage.Tx) (err error) {
-		if err := tx.InitFaults(); err != nil {
-			return err
-		}
+	err := store.View(func(tx *storage.Tx) (err error) {
 		all, err = tx.Faults()
 		return err
 	})

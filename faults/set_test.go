@@ -11,8 +11,8 @@ import (
 )
 
 // TestOldFile: a database written before faults were kept has no faults
-// bucket. New makes one, so that a reset — which drops every bucket — and
-// the admin routes work on it.
+// bucket. Opening it adds one, so that a reset — which drops every bucket —
+// and the admin routes work on it.
 func TestOldFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "prepay.db")
 	store, err := storage.Open(path)

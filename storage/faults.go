@@ -21,24 +21,9 @@ type Fault struct {
 	When   string `json:"when"` // before or after the real handler runs
 }
 
-// InitFaults creates the faults bucket in a file whose data set was written
-// before faults were kept, so that every later transaction finds it — a
-// reset among them, which drops every bucket and fails on a missing one. A
-// file with no data set yet is left alone: loading one creates the bucket.
-func (t *Tx) InitFaults() error {
-	if t.tx.Bucket(bucketMeta) == nil {
-		return nil
-	}
-	_, err := t.tx.CreateBucketIfNotExists(bucketFaults)
-	return err
-}
-
 // Fault returns the fault called name, or ErrNotFound.
 func (t *Tx) Fault(name string) (Fault, error) {
 	var f Fault
-	if t.tx.Bucket(bucketFaults) == nil {
-		return f, ErrNotFound
-	}
 	return f, t.get(bucketFaults, []byte(name), &f)
 }
 
@@ -46,7 +31,7 @@ func (t *Tx) Fault(name string) (Fault, error) {
 func (t *Tx) Faults() ([]Fault, error) {
 	b := t.tx.Bucket(bucketFaults)
 	if b == nil {
-		return nil, nil
+		return nil, nil // no data set loaded yet
 	}
 	var out []Fault
 	err := b.ForEach(func(k, v []byte) error {
@@ -62,16 +47,13 @@ func (t *Tx) Faults() ([]Fault, error) {
 
 // PutFault creates or replaces the fault f.Name.
 func (t *Tx) PutFault(f Fault) error {
-	if _, err := t.tx.CreateBucketIfNotExists(bucketFaults); err != nil {
-		return err
-	}
 	return t.put(bucketFaults, []byte(f.Name), f)
 }
 
 // DeleteFault removes the fault called name; ErrNotFound if there is none.
 func (t *Tx) DeleteFault(name string) error {
 	b := t.tx.Bucket(bucketFaults)
-	if b == nil || b.Get([]byte(name)) == nil {
+	if b.Get([]byte(name)) == nil {
 		return ErrNotFound
 	}
 	return b.Delete([]byte(name))

@@ -80,6 +80,10 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := s.addMissingBuckets(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if err := s.loadUnits(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -101,6 +105,34 @@ func (s *Store) checkSchema() error {
 		}
 		if v := meta.Get(keySchema); string(v) != SchemaVersion {
 			return fmt.Errorf("schema version %q, want %q", v, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// addMissingBuckets gives a file of this schema the record kinds added
+// since it was written (the faults came after the first files), so that no
+// code below has to allow for a missing bucket. It writes only when one is
+// missing, and never into a file with no data set yet.
+func (s *Store) addMissingBuckets() error {
+	missing := false
+	s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return nil
+		}
+		for _, name := range allBuckets {
+			missing = missing || tx.Bucket(name) == nil
+		}
+		return nil
+	})
+	if !missing {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("add bucket %s: %w", name, err)
+			}
 		}
 		return nil
 	})
