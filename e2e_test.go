@@ -72,11 +72,25 @@ func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 	return &testServer{handler: h, store: store, clock: clk, dbPath: path}
 }
 
+// newTestServerWithJMAdmin is newTestServer with one more client, an
+// administrator of JM alone, whose headers are jmAdmin.
+func newTestServerWithJMAdmin(t testing.TB) *testServer {
+	t.Helper()
+	ds, err := storage.ParseDataSet(storage.Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Clients = append(ds.Clients, storage.DataClient{ID: "jm-admin", Secret: "jm-admin-secret",
+		BusinessUnits: []string{"JM"}, Scopes: []string{auth.ScopeAdmin}, Channel: storage.Channel{ID: "1", Name: "ci"}})
+	return newTestServerWith(t, ds)
+}
+
 // Credentials of the demo clients, as headers.
 var (
 	asAdmin    = map[string]string{"client_id": "sandbox-admin", "client_secret": "sandbox-admin-secret"}
 	asSelfcare = map[string]string{"client_id": "jm-selfcare", "client_secret": "jm-selfcare-secret"}
 	asReadonly = map[string]string{"client_id": "readonly", "client_secret": "readonly-secret"}
+	jmAdmin    = map[string]string{"client_id": "jm-admin", "client_secret": "jm-admin-secret"}
 )
 
 // with returns base plus more, more winning.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"prepay/auth"
 	"prepay/storage"
 )
 
@@ -339,15 +338,8 @@ func TestFaultsSurviveRestart(t *testing.T) {
 // TestFaultsEntitlement: an admin of some business units sets faults on
 // those only; a fault on every business unit needs an admin of all.
 func TestFaultsEntitlement(t *testing.T) {
-	ds, err := storage.ParseDataSet(storage.Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds.Clients = append(ds.Clients, storage.DataClient{ID: "jm-admin", Secret: "jm-admin-secret",
-		BusinessUnits: []string{"JM"}, Scopes: []string{auth.ScopeAdmin}, Channel: storage.Channel{ID: "1", Name: "ci"}})
-	s := newTestServerWith(t, ds)
+	s := newTestServerWithJMAdmin(t)
 	s.putFault(t, "everywhere", `{"route": "topupBalance", "status": 503}`)
-	jmAdmin := map[string]string{"client_id": "jm-admin", "client_secret": "jm-admin-secret"}
 
 	tests := []struct {
 		method, name, body string

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"prepay/auth"
 	"prepay/storage"
 )
 
@@ -357,14 +356,7 @@ func TestSandboxClockTopup(t *testing.T) {
 // business unit, so an admin of one may not use them; it may still set up
 // its own subscribers.
 func TestSandboxNeedsEveryBusinessUnit(t *testing.T) {
-	ds, err := storage.ParseDataSet(storage.Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds.Clients = append(ds.Clients, storage.DataClient{ID: "jm-admin", Secret: "jm-admin-secret",
-		BusinessUnits: []string{"JM"}, Scopes: []string{auth.ScopeAdmin}, Channel: storage.Channel{ID: "1", Name: "ci"}})
-	h := newTestServerWith(t, ds)
-	jmAdmin := map[string]string{"client_id": "jm-admin", "client_secret": "jm-admin-secret"}
+	h := newTestServerWithJMAdmin(t)
 
 	tests := []struct {
 		method, target, body string
