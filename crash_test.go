@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -489,17 +488,7 @@ func startBinary(t *testing.T, bin, db string) *binaryServer {
 			<-s.ended
 		}
 	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				addr <- line.Addr
-			}
-		}
-		io.Copy(io.Discard, pr) // the request log goes on after a long line too
-	}()
+	addr := listenAddr(pr)
 	select {
 	case a := <-addr:
 		s.base = "http://" + a

@@ -30,17 +30,7 @@ func startRun(t *testing.T, db string, extra ...string) (base string, stop func(
 		pw.Close()
 		done <- err
 	}()
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				addr <- line.Addr
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
+	addr := listenAddr(pr)
 	select {
 	case a := <-addr:
 		base = "http://" + a
@@ -55,6 +45,23 @@ func startRun(t *testing.T, db string, extra ...string) (base string, stop func(
 		cancel()
 		return <-done
 	}
+}
+
+// listenAddr reads a server's JSON log and sends the address of its
+// "listening" line; it drains the rest, so the server never blocks on it.
+func listenAddr(log io.Reader) <-chan string {
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(log)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				addr <- line.Addr
+			}
+		}
+		io.Copy(io.Discard, log) // the request log goes on after a long line too
+	}()
+	return addr
 }
 
 func TestRunServesAndStops(t *testing.T) {
