@@ -41,7 +41,7 @@ func (s *Set) Put() http.Handler {
 			switch {
 			case err == nil:
 				if err := entitled(client, old); err != nil {
-					return err
+					return storage.Refuse(err)
 				}
 			case !created:
 				return err
@@ -83,14 +83,14 @@ func (s *Set) Delete() http.Handler {
 		err := s.write(func(tx *storage.Tx) error {
 			f, err := tx.Fault(name)
 			if errors.Is(err, storage.ErrNotFound) {
-				return tmf.Errorf(http.StatusNotFound, CodeUnknownFault, "Unknown fault",
-					"no fault is called %s", quote(name))
+				return storage.Refuse(tmf.Errorf(http.StatusNotFound, CodeUnknownFault, "Unknown fault",
+					"no fault is called %s", quote(name)))
 			}
 			if err != nil {
 				return err
 			}
 			if err := entitled(client, f); err != nil {
-				return err
+				return storage.Refuse(err)
 			}
 			return tx.DeleteFault(name)
 		})

@@ -39,8 +39,8 @@ func PutService(store *storage.Store, clk *clock.Clock) http.Handler {
 				case o.ServiceNo == serviceNo:
 					created = false
 				case o.ServiceInternalID == sub.ServiceInternalID:
-					return tmf.Errorf(http.StatusConflict, CodeInternalIDInUse, "Conflict",
-						"serviceInternalId %q is already service %s's in business unit %s", sub.ServiceInternalID, o.ServiceNo, bu.ID)
+					return storage.Refuse(tmf.Errorf(http.StatusConflict, CodeInternalIDInUse, "Conflict",
+						"serviceInternalId %q is already service %s's in business unit %s", sub.ServiceInternalID, o.ServiceNo, bu.ID))
 				}
 			}
 			return tx.PutSubscriber(sub)
@@ -87,10 +87,13 @@ func DeleteService(store *storage.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bu := auth.BusinessUnit(r.Context())
 		serviceNo := r.PathValue("serviceNo")
-		err := store.Update(func(tx *storage.Tx) error { return tx.DeleteSubscriber(bu.ID, serviceNo) })
-		if errors.Is(err, storage.ErrNotFound) {
-			err = unknownService(bu.ID, serviceNo)
-		}
+		err := store.Update(func(tx *storage.Tx) error {
+			err := tx.DeleteSubscriber(bu.ID, serviceNo)
+			if errors.Is(err, storage.ErrNotFound) {
+				return storage.Refuse(unknownService(bu.ID, serviceNo))
+			}
+			return err
+		})
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return

@@ -62,33 +62,33 @@ func Usage(store *storage.Store, clk *clock.Clock) http.Handler {
 		err := store.Update(func(tx *storage.Tx) error {
 			sub, err := tx.Subscriber(bu.ID, serviceNo)
 			if errors.Is(err, storage.ErrNotFound) {
-				return unknownService(bu.ID, serviceNo)
+				return storage.Refuse(unknownService(bu.ID, serviceNo))
 			}
 			if err != nil {
 				return err
 			}
 			b := bucketIndex(sub, body.BucketID)
 			if b < 0 {
-				return tmf.Errorf(http.StatusUnprocessableEntity, CodeUnknownBucket, "Unknown bucket",
-					"bucketId %q is not a bucket of service %s", clip(body.BucketID), serviceNo)
+				return storage.Refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodeUnknownBucket, "Unknown bucket",
+					"bucketId %q is not a bucket of service %s", clip(body.BucketID), serviceNo))
 			}
 			bucket := &sub.Buckets[b]
 			switch {
 			case bucket.Type == storage.BucketLoan:
-				return tmf.Errorf(http.StatusUnprocessableEntity, CodeLoanBucket, "Loan bucket",
-					"bucketId %q is a Loan bucket: usage is drawn from a service's allowances, never from its loan", bucket.ID)
+				return storage.Refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodeLoanBucket, "Loan bucket",
+					"bucketId %q is a Loan bucket: usage is drawn from a service's allowances, never from its loan", bucket.ID))
 			case !bucket.Active(now):
-				return tmf.Errorf(http.StatusUnprocessableEntity, CodeBucketExpired, "Bucket expired",
-					"bucketId %q expired at %s", bucket.ID, tmf.FormatMillis(bucket.Expiry, bu.Location()))
+				return storage.Refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodeBucketExpired, "Bucket expired",
+					"bucketId %q expired at %s", bucket.ID, tmf.FormatMillis(bucket.Expiry, bu.Location())))
 			}
 			if bucket.Charges, err = raise("bucket "+bucket.ID+" charges", bucket.Charges, *body.Amount); err != nil {
-				return err
+				return storage.Refuse(err)
 			}
 			res = usageResult{ServiceNo: serviceNo, Bucket: state(*bucket, bu)}
 			if a := accumulatorIndex(sub, *bucket); a >= 0 {
 				acc := &sub.Accumulators[a]
 				if acc.Amount, err = raise("accumulator "+acc.ID+" amount", acc.Amount, *body.Amount); err != nil {
-					return err
+					return storage.Refuse(err)
 				}
 				res.Accumulator = acc
 			}

@@ -82,8 +82,8 @@ func CreateVoucher(store *storage.Store, clk *clock.Clock) http.Handler {
 		err = store.Update(func(tx *storage.Tx) error {
 			switch _, err := tx.Voucher(bu.ID, v.Code); {
 			case err == nil:
-				return tmf.Errorf(http.StatusConflict, CodeVoucherExists, "Conflict",
-					"business unit %s already has voucher %s", bu.ID, v.Code)
+				return storage.Refuse(tmf.Errorf(http.StatusConflict, CodeVoucherExists, "Conflict",
+					"business unit %s already has voucher %s", bu.ID, v.Code))
 			case !errors.Is(err, storage.ErrNotFound):
 				return err
 			}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,7 +15,26 @@ const maxBatch = 256
 type write struct {
 	fn   func(*Tx) error
 	done chan error
+	// refused is the answer fn gave instead of writing, held back until
+	// the batch has committed.
+	refused error
 }
+
+// refusal wraps the answer a transaction function gives when it declines
+// to write: see Refuse.
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+// Refuse is how a transaction function declines a request: it returns
+// Refuse(answer) before it has written anything. A refusal is not a
+// failure: the shared transaction is neither rolled back nor run again for
+// it, and Update returns answer to its caller only once the batch it was
+// decided in has committed, so an answer that depends on a neighbour's
+// write (a voucher redeemed a moment ago) is never given for a write that
+// could still be undone. Errors other than refusals mean storage failed.
+func Refuse(answer error) error { return &refusal{err: answer} }
 
 // Update runs fn in a read-write transaction and returns once the
 // transaction is durable on disk (or has failed). Calls that arrive while a
@@ -23,7 +43,8 @@ type write struct {
 //
 // fn may be run more than once (when a neighbour in its transaction fails),
 // so it must have no effect outside the transaction other than setting its
-// own results. An error from fn undoes fn's writes and only fn's.
+// own results. An error from fn undoes fn's writes and only fn's; a
+// refusal (Refuse) must come before fn writes anything.
 func (s *Store) Update(fn func(*Tx) error) (err error) {
 	if s.closed.Load() {
 		return ErrClosed
@@ -66,14 +87,22 @@ func (s *Store) writer() {
 // commit runs batch in one transaction. When one function fails, the whole
 // transaction is rolled back, that function gets its error, and the rest
 // are run again without it: bbolt has no savepoints, and this way a failure
-// leaves no trace while its neighbours still commit together.
+// leaves no trace while its neighbours still commit together. Refusals are
+// not failures: they cost no rerun.
 func (s *Store) commit(batch []*write) {
 	for len(batch) > 0 {
 		failed, failErr := -1, error(nil)
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			t := &Tx{tx: tx}
 			for i, w := range batch {
-				if err := run(w.fn, t); err != nil {
+				w.refused = nil
+				err := run(w.fn, t)
+				var r *refusal
+				switch {
+				case err == nil:
+				case errors.As(err, &r):
+					w.refused = r.err
+				default:
 					failed, failErr = i, err
 					return err
 				}
@@ -86,6 +115,10 @@ func (s *Store) commit(batch []*write) {
 			continue
 		}
 		for _, w := range batch {
+			if err == nil && w.refused != nil {
+				w.done <- w.refused
+				continue
+			}
 			w.done <- err
 		}
 		return

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -399,5 +400,75 @@ func TestPurgeIdempotency(t *testing.T) {
 	})
 	if purged != 1 {
 		t.Errorf("bounded purge removed %d, want 1", purged)
+	}
+}
+
+// TestRefusalsRunOnce holds a batch of writes, half of which refuse, behind
+// one slow transaction: each function runs exactly once (a refusal costs
+// its neighbours no rerun), every refusal reaches its caller as the answer
+// it gave, and only once its neighbours' writes are committed.
+func TestRefusalsRunOnce(t *testing.T) {
+	s := openDemo(t)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.Update(func(tx *Tx) error {
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+
+	const n = 128
+	answer := errors.New("refused: nothing to do")
+	calls := make([]atomic.Int32, n)
+	errs := make([]error, n)
+	committedBefore := make([]int, n) // writers' vouchers visible when a refusal is answered
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Update(func(tx *Tx) error {
+				calls[i].Add(1)
+				if i%2 == 1 {
+					return Refuse(answer)
+				}
+				return tx.PutVoucher(Voucher{BusinessID: "JM", Code: fmt.Sprintf("refusal-%03d", i), Amount: 100})
+			})
+			if i%2 == 1 {
+				s.View(func(tx *Tx) error {
+					for j := 0; j < n; j += 2 {
+						if _, err := tx.Voucher("JM", fmt.Sprintf("refusal-%03d", j)); err == nil {
+							committedBefore[i]++
+						}
+					}
+					return nil
+				})
+			}
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.writes) < n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+
+	for i := range n {
+		if got := calls[i].Load(); got != 1 {
+			t.Errorf("write %d ran %d times, want 1", i, got)
+		}
+		switch {
+		case i%2 == 1 && !errors.Is(errs[i], answer):
+			t.Errorf("refusing write %d = %v, want its answer", i, errs[i])
+		case i%2 == 1 && committedBefore[i] != n/2:
+			t.Errorf("refusal %d answered when %d of %d neighbours had committed", i, committedBefore[i], n/2)
+		case i%2 == 0 && errs[i] != nil:
+			t.Errorf("write %d = %v", i, errs[i])
+		}
 	}
 }

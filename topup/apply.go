@@ -22,30 +22,25 @@ type op struct {
 	now    time.Time
 }
 
-// outcome is what one run of a top-up's transaction decided: a body to send
-// (new or replayed), or a refusal.
+// outcome is what one run of a top-up's transaction decided: a body to send,
+// new or replayed. A refusal (404, 409, 422) is not an outcome but a
+// storage.Refuse, decided before anything is written.
 type outcome struct {
 	status   int
 	body     []byte
 	replayed bool
 	seq      uint64       // the history record's number; 0 for a replay
 	credited money.Amount // what a new top-up credited; 0 for a replay
-	// refusal is a *tmf.Error (404, 409, 422) decided before anything was
-	// written. It is an outcome, not a transaction error: returning it as
-	// an error would roll back and re-run every neighbour in the batch for
-	// a request that wrote nothing. It is also sent only once the batch is
-	// committed, so a 409 never cites a neighbour's redemption that could
-	// still be undone.
-	refusal error
 }
 
-// refuse is an outcome that answers err.
-func refuse(err error) (outcome, error) { return outcome{refusal: err}, nil }
+// refuse answers err without writing: see storage.Refuse.
+func refuse(err error) (outcome, error) { return outcome{}, storage.Refuse(err) }
 
 // apply runs a top-up inside a write transaction shared with other
 // requests. It checks everything first and writes only once nothing can be
 // refused, so a refusal leaves no trace in the shared transaction. Its error
-// is a storage failure; the writer then undoes this request's writes alone.
+// is a refusal or a storage failure; the writer undoes a failed request's
+// writes alone.
 func apply(tx *storage.Tx, o op) (outcome, error) {
 	// The key is checked inside the transaction, where no other write can
 	// come between the check and the record: two racing repeats credit once.

@@ -47,9 +47,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := h.run(r, bu, req)
-	if err == nil {
-		err = out.refusal
-	}
 	if err != nil {
 		tmf.WriteError(w, r, err)
 		return
