@@ -633,8 +633,20 @@ func abuseCases() []abuseCase {
 	for _, b := range []string{"99", "21", "32", "2", "abc", "1 "} {
 		add(http.StatusUnprocessableEntity, "POST", jm, topup(), amountTopup("18763187057", "1", `"bucket":{"id":"`+b+`"}`))
 	}
-	for _, a := range []string{"92233720368547757.00", "92233720368547758.07", "92233720368547700.00"} {
-		add(http.StatusUnprocessableEntity, "POST", jm, topup("lob", "-", "lob", "FIXED"), amountTopup("18769990001", a))
+	for _, a := range []string{"92233720368547757.00", "92233720368547758.07", "92233720368547700.00", "1000000000.01"} {
+		add(http.StatusBadRequest, "POST", jm, topup("lob", "-", "lob", "FIXED"), amountTopup("18769990001", a))
+	}
+	// Within the input bound, past it once added to the balance.
+	add(http.StatusUnprocessableEntity, "POST", jm, topup("lob", "-", "lob", "FIXED"), amountTopup("18769990001", "1000000000.00"))
+	// Keys another reader would read differently.
+	for _, b := range []string{
+		`{"partyAccount":{"id":"18763187057"},"amount":{"amount":1.00},"AMOUNT":{"amount":300.00}}`,
+		`{"partyAccount":{"id":"18763187057","ID":"18765544355"},"amount":{"amount":1.00}}`,
+		`{"partyAccount":{"id":"18763187057"},"voucher":"89742282598199","VOUCHER":null}`,
+		`{"partyAccount":{"id":"18763187057"},"amount":{"amount":1.00,"amount":300.00}}`,
+		`{"partyAccount":{"id":"18763187057"},"partyAccount":{"id":"18765544355"},"amount":{"amount":1.00}}`,
+	} {
+		add(http.StatusBadRequest, "POST", jm, topup(), b)
 	}
 	for i := range 10 {
 		// The setup's key, with other bodies.

@@ -100,13 +100,10 @@ func readyz(store *storage.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := store.Ping(); err != nil {
 			tmf.FromContext(r.Context()).Log.Warn("not ready", "err", err.Error())
-			tmf.WriteError(w, r, tmf.Errorf(http.StatusServiceUnavailable, codeNotReady, "Not ready",
+			tmf.WriteError(w, r, tmf.Errorf(http.StatusServiceUnavailable, tmf.CodeNotReady, "Not ready",
 				"the database does not answer"))
 			return
 		}
 		tmf.WriteRaw(w, http.StatusOK, []byte(`{"status":"ready"}`))
 	})
 }
-
-// codeNotReady is /readyz's answer when the database does not answer.
-const codeNotReady = "NOT_READY"

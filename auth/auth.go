@@ -28,17 +28,6 @@ const (
 	ScopeAdmin    = "sandbox:admin"
 )
 
-// Codes of the answers this package gives.
-const (
-	CodeMissingCredentials = "MISSING_CREDENTIALS"     // 401: client_id or client_secret absent
-	CodeInvalidCredentials = "INVALID_CREDENTIALS"     // 401: shorter than 5 characters
-	CodeUnknownClient      = "UNKNOWN_CLIENT"          // 401: client_id not registered
-	CodeWrongSecret        = "WRONG_SECRET"            // 401: client_secret does not match
-	CodeForbiddenScope     = "FORBIDDEN_SCOPE"         // 403: client lacks the operation's scope
-	CodeForbiddenBU        = "FORBIDDEN_BUSINESS_UNIT" // 403: client not entitled to the business unit
-	CodeRateLimited        = "RATE_LIMITED"            // 429: over the client's request rate
-)
-
 // minCredentialLength is the operator's documented minimum for both headers.
 const minCredentialLength = 5
 
@@ -121,8 +110,7 @@ func (g *Guard) Require(scope string, next http.Handler) http.Handler {
 			return
 		}
 		if !slices.Contains(c.Scopes, scope) {
-			tmf.WriteError(w, r, tmf.Errorf(http.StatusForbidden, CodeForbiddenScope, "Forbidden",
-				"client_id %q does not hold the scope %s", c.ID, scope))
+			tmf.WriteError(w, r, tmf.Fail(tmf.CodeForbiddenScope, "client_id %q does not hold the scope %s", c.ID, scope))
 			return
 		}
 		ctx := context.WithValue(r.Context(), clientKey, c)
@@ -146,41 +134,33 @@ func (g *Guard) authenticate(r *http.Request) (storage.Client, error) {
 		if id != "" {
 			missing = "client_secret"
 		}
-		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeMissingCredentials, "Unauthorized",
-			"the %s header is required", missing)
+		return storage.Client{}, tmf.Fail(tmf.CodeMissingCredentials, "the %s header is required", missing)
 	case len(id) < minCredentialLength:
-		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeInvalidCredentials, "Unauthorized",
-			"client_id must be at least %d characters; got %q", minCredentialLength, id)
+		return storage.Client{}, tmf.Fail(tmf.CodeInvalidCredentials, "client_id must be at least %d characters; got %q", minCredentialLength, id)
 	case len(secret) < minCredentialLength:
-		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeInvalidCredentials, "Unauthorized",
-			"client_secret must be at least %d characters; got %d", minCredentialLength, len(secret))
+		return storage.Client{}, tmf.Fail(tmf.CodeInvalidCredentials, "client_secret must be at least %d characters; got %d", minCredentialLength, len(secret))
 	}
 	c, ok := (*g.clients.Load())[id]
 	if !ok {
 		g.dummy.CheckSecret(secret)
-		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeUnknownClient, "Unauthorized",
-			"client_id %q is not registered", id)
+		return storage.Client{}, tmf.Fail(tmf.CodeUnknownClient, "client_id %q is not registered", id)
 	}
 	if !c.CheckSecret(secret) {
-		return storage.Client{}, tmf.Errorf(http.StatusUnauthorized, CodeWrongSecret, "Unauthorized",
-			"client_secret is wrong for client_id %q", id)
+		return storage.Client{}, tmf.Fail(tmf.CodeWrongSecret, "client_secret is wrong for client_id %q", id)
 	}
 	return c, nil
 }
 
 func (g *Guard) businessUnit(c storage.Client, id string) (storage.BusinessUnit, error) {
 	if !storage.ValidBusinessID(id) {
-		return storage.BusinessUnit{}, tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidBusinessID, "Invalid businessId",
-			"businessId must be 2–3 capital letters; got %q", id)
+		return storage.BusinessUnit{}, tmf.Fail(tmf.CodeInvalidBusinessID, "businessId must be 2–3 capital letters; got %q", id)
 	}
 	bu, err := g.store.BusinessUnit(id)
 	if errors.Is(err, storage.ErrNotFound) {
-		return storage.BusinessUnit{}, tmf.Errorf(http.StatusNotFound, tmf.CodeUnknownBusinessUnit, "Unknown businessId",
-			"businessId %q is not a configured business unit", id)
+		return storage.BusinessUnit{}, tmf.Fail(tmf.CodeUnknownBusinessUnit, "businessId %q is not a configured business unit", id)
 	}
 	if !slices.Contains(c.BusinessUnits, "*") && !slices.Contains(c.BusinessUnits, id) {
-		return storage.BusinessUnit{}, tmf.Errorf(http.StatusForbidden, CodeForbiddenBU, "Forbidden",
-			"client_id %q may not use businessId %q", c.ID, id)
+		return storage.BusinessUnit{}, tmf.Fail(tmf.CodeForbiddenBU, "client_id %q may not use businessId %q", c.ID, id)
 	}
 	return bu, nil
 }

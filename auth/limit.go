@@ -42,8 +42,7 @@ func (g *Guard) limit(w http.ResponseWriter, c storage.Client) error {
 	}
 	secs := int((wait + time.Second - 1) / time.Second)
 	h.Set("Retry-After", strconv.Itoa(secs))
-	return tmf.Errorf(http.StatusTooManyRequests, CodeRateLimited, "Too many requests",
-		"client_id %q is limited to %d requests per second; retry after %d s", c.ID, c.RatePerSecond, secs)
+	return tmf.Fail(tmf.CodeRateLimited, "client_id %q is limited to %d requests per second; retry after %d s", c.ID, c.RatePerSecond, secs)
 }
 
 // take reports whether a request at now is allowed, how many more would be

@@ -53,8 +53,7 @@ func (h *handler) balances(r *http.Request) ([]byte, error) {
 		return err
 	})
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, tmf.Errorf(http.StatusNotFound, tmf.CodeUnknownService, "Unknown service",
-			"serviceNo %s is not a %s service of businessId %s", quote(serviceNo), q.lob, bu.ID)
+		return nil, tmf.Fail(tmf.CodeUnknownService, "serviceNo %q is not a %s service of businessId %s", serviceNo, q.lob, bu.ID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read service %s %s: %w", bu.ID, serviceNo, err)
@@ -62,8 +61,7 @@ func (h *handler) balances(r *http.Request) ([]byte, error) {
 	// The account in the answer is never the one asked for but the
 	// service's own: a mismatch must not tell the caller the right one.
 	if q.accountNo != "" && q.accountNo != sub.AccountNo {
-		return nil, tmf.Errorf(http.StatusNotFound, CodeAccountMismatch, "Account mismatch",
-			"accountNo %s is not the account of serviceNo %s", quote(q.accountNo), quote(serviceNo))
+		return nil, tmf.Fail(tmf.CodeAccountMismatch, "accountNo %q is not the account of serviceNo %q", q.accountNo, serviceNo)
 	}
 	return encode(sub, bu, h.clk.Now(), q.dataOnly)
 }

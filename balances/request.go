@@ -2,18 +2,8 @@ package balances
 
 import (
 	"net/http"
-	"strconv"
 
 	"prepay/tmf"
-)
-
-// Codes of the causes this endpoint answers itself; the shared ones are in
-// tmf.
-const (
-	// CodeUnsupportedVersion is a 404: {version} is neither v1 nor v2.
-	CodeUnsupportedVersion = "UNSUPPORTED_VERSION"
-	// CodeAccountMismatch is a 404: v1's accountNo is not the service's account.
-	CodeAccountMismatch = "ACCOUNT_MISMATCH"
 )
 
 // version is what one API version reads from the query.
@@ -44,8 +34,7 @@ type request struct {
 func parseRequest(r *http.Request) (request, error) {
 	v, ok := versions[r.PathValue("version")]
 	if !ok {
-		return request{}, tmf.Errorf(http.StatusNotFound, CodeUnsupportedVersion, "Unsupported version",
-			"version must be one of %s; got %s", supported, quote(r.PathValue("version")))
+		return request{}, tmf.Fail(tmf.CodeUnsupportedVersion, "version must be one of %s; got %q", supported, r.PathValue("version"))
 	}
 	lob, err := tmf.LOB(r)
 	if err != nil {
@@ -58,8 +47,7 @@ func parseRequest(r *http.Request) (request, error) {
 	query := r.URL.Query()
 	q.accountNo = query.Get("accountNo")
 	if q.accountNo == "" {
-		return request{}, tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingQuery, "Missing query parameter",
-			"the accountNo query parameter is required in v1")
+		return request{}, tmf.Fail(tmf.CodeMissingQuery, "the accountNo query parameter is required in v1")
 	}
 	if vals, ok := query["dataBalancesOnly"]; ok {
 		switch vals[0] {
@@ -67,21 +55,8 @@ func parseRequest(r *http.Request) (request, error) {
 			q.dataOnly = true
 		case "false":
 		default:
-			return request{}, tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidQuery, "Invalid query parameter",
-				"dataBalancesOnly must be true or false; got %s", quote(vals[0]))
+			return request{}, tmf.Fail(tmf.CodeInvalidQuery, "dataBalancesOnly must be true or false; got %q", vals[0])
 		}
 	}
 	return q, nil
-}
-
-// maxEchoed bounds a client's value quoted back in a message.
-const maxEchoed = 40
-
-// quote writes a client's value for a message: quoted, and cut short so an
-// echoed value cannot inflate the answer.
-func quote(s string) string {
-	if len(s) > maxEchoed {
-		return strconv.Quote(s[:maxEchoed]) + "…"
-	}
-	return strconv.Quote(s)
 }

@@ -10,9 +10,6 @@ import (
 	"prepay/tmf"
 )
 
-// CodeUnknownFault is the answer to a fault name that is not set.
-const CodeUnknownFault = "UNKNOWN_FAULT" // 404
-
 // Put serves PUT /sandbox/v1/faults/{name}: it sets the fault (201, with
 // Location) or replaces it (200), in one write, and it strikes from the
 // next request on. The answer is the fault with its defaults filled in.
@@ -83,8 +80,7 @@ func (s *Set) Delete() http.Handler {
 		err := s.write(func(tx *storage.Tx) error {
 			f, err := tx.Fault(name)
 			if errors.Is(err, storage.ErrNotFound) {
-				return storage.Refuse(tmf.Errorf(http.StatusNotFound, CodeUnknownFault, "Unknown fault",
-					"no fault is called %s", quote(name)))
+				return storage.Refuse(tmf.Fail(tmf.CodeUnknownFault, "no fault is called %q", name))
 			}
 			if err != nil {
 				return err
@@ -132,9 +128,7 @@ func entitled(c storage.Client, f storage.Fault) error {
 		return nil
 	}
 	if f.BusinessID == "" {
-		return tmf.Errorf(http.StatusForbidden, auth.CodeForbiddenBU, "Forbidden",
-			"client_id %q may not act on fault %q, which strikes every business unit", c.ID, f.Name)
+		return tmf.Fail(tmf.CodeForbiddenBU, "client_id %q may not act on fault %q, which strikes every business unit", c.ID, f.Name)
 	}
-	return tmf.Errorf(http.StatusForbidden, auth.CodeForbiddenBU, "Forbidden",
-		"client_id %q may not act on fault %q, which strikes businessId %q", c.ID, f.Name, f.BusinessID)
+	return tmf.Fail(tmf.CodeForbiddenBU, "client_id %q may not act on fault %q, which strikes businessId %q", c.ID, f.Name, f.BusinessID)
 }

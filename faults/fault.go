@@ -3,7 +3,6 @@ package faults
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -76,36 +75,35 @@ func view(f storage.Fault) faultView {
 // failure is a 400 naming the field and the value.
 func (b faultJSON) record(name string, units map[string]storage.BusinessUnit, maxLatency time.Duration) (storage.Fault, error) {
 	if !namePattern.MatchString(name) {
-		return storage.Fault{}, invalid("name (path)", "1 to 64 letters, digits, '.', '_' or '-'", quote(name))
+		return storage.Fault{}, tmf.Invalid("name (path)", "1 to 64 letters, digits, '.', '_' or '-'", name)
 	}
 	if b.Name != "" && b.Name != name {
-		return storage.Fault{}, invalid("name", name+", as in the path, or absent", quote(b.Name))
+		return storage.Fault{}, tmf.Invalid("name", name+", as in the path, or absent", b.Name)
 	}
 	switch {
 	case b.Route == "":
-		return storage.Fault{}, tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
-			"route is required: one of %s", strings.Join(routeNames, ", "))
+		return storage.Fault{}, tmf.Fail(tmf.CodeMissingField, "route is required: one of %s", strings.Join(routeNames, ", "))
 	case !slices.Contains(routeNames, b.Route):
-		return storage.Fault{}, invalid("route", "one of "+strings.Join(routeNames, ", "), quote(b.Route))
+		return storage.Fault{}, tmf.Invalid("route", "one of "+strings.Join(routeNames, ", "), b.Route)
 	}
 	if _, ok := units[b.BusinessID]; b.BusinessID != "" && !ok {
 		ids := slices.Sorted(maps.Keys(units))
-		return storage.Fault{}, invalid("businessId", "one of "+strings.Join(ids, ", ")+", or absent for every business unit", quote(b.BusinessID))
+		return storage.Fault{}, tmf.Invalid("businessId", "one of "+strings.Join(ids, ", ")+", or absent for every business unit", b.BusinessID)
 	}
 	f := storage.Fault{Name: name, Route: b.Route, BusinessID: b.BusinessID, Percent: defaultPercent,
 		LatencyMs: b.LatencyMs, When: WhenBefore}
 	if b.Percent != nil {
 		if *b.Percent < 0 || *b.Percent > 100 {
-			return storage.Fault{}, invalid("percent", "between 0 and 100", strconv.Itoa(*b.Percent))
+			return storage.Fault{}, tmf.Invalid("percent", "between 0 and 100", strconv.Itoa(*b.Percent))
 		}
 		f.Percent = *b.Percent
 	}
 	if maxMs := int(maxLatency / time.Millisecond); b.LatencyMs < 0 || b.LatencyMs > maxMs {
-		return storage.Fault{}, invalid("latencyMs", fmt.Sprintf("between 0 and %d", maxMs), strconv.Itoa(b.LatencyMs))
+		return storage.Fault{}, tmf.Invalid("latencyMs", fmt.Sprintf("between 0 and %d", maxMs), strconv.Itoa(b.LatencyMs))
 	}
 	if b.Status != nil {
 		if *b.Status < 400 || *b.Status > 599 {
-			return storage.Fault{}, invalid("status", "between 400 and 599", strconv.Itoa(*b.Status))
+			return storage.Fault{}, tmf.Invalid("status", "between 400 and 599", strconv.Itoa(*b.Status))
 		}
 		f.Status = *b.Status
 	}
@@ -114,27 +112,12 @@ func (b faultJSON) record(name string, units map[string]storage.BusinessUnit, ma
 	case WhenBefore, WhenAfter:
 		f.When = b.When
 	default:
-		return storage.Fault{}, invalid("when", WhenBefore+" or "+WhenAfter, quote(b.When))
+		return storage.Fault{}, tmf.Invalid("when", WhenBefore+" or "+WhenAfter, b.When)
 	}
 	if f.Status == 0 && f.LatencyMs == 0 {
 		// Most likely a misspelt field, which the body rules tolerate: say
 		// so rather than store a fault that does nothing.
-		return storage.Fault{}, tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
-			"status or latencyMs is required: a fault with neither changes nothing")
+		return storage.Fault{}, tmf.Fail(tmf.CodeMissingField, "status or latencyMs is required: a fault with neither changes nothing")
 	}
 	return f, nil
-}
-
-func invalid(field, rule, got string) error {
-	return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field", "%s must be %s; got %s", field, rule, got)
-}
-
-// quote writes a value sent by the client for a message, shortened so that
-// a huge field cannot make a huge answer.
-func quote(s string) string {
-	const limit = 64
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "…"
-	}
-	return strconv.Quote(s)
 }

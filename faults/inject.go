@@ -13,9 +13,6 @@ import (
 	"prepay/tmf"
 )
 
-// CodeSandboxFault is the code of every answer a fault gives.
-const CodeSandboxFault = "SANDBOX_FAULT" // the fault's status: an injected failure
-
 // statusClientClosed is logged and counted for a request whose client hung
 // up during a fault's latency (nginx's convention): nobody reads the
 // answer, but the log should say what happened.
@@ -107,11 +104,11 @@ func answer(w http.ResponseWriter, r *http.Request, f storage.Fault) {
 	if f.When == WhenAfter {
 		msg = "sandbox fault %q answered after %s was served; what it did stands"
 	}
-	tmf.WriteError(w, r, tmf.Errorf(f.Status, CodeSandboxFault, reason, msg, f.Name, f.Route))
+	tmf.WriteError(w, r, tmf.Errorf(f.Status, tmf.CodeSandboxFault, reason, msg, f.Name, f.Route))
 }
 
 func hungUp(w http.ResponseWriter, r *http.Request, f storage.Fault) {
-	tmf.WriteError(w, r, tmf.Errorf(statusClientClosed, CodeSandboxFault, "Client closed request",
+	tmf.WriteError(w, r, tmf.Errorf(statusClientClosed, tmf.CodeSandboxFault, "Client closed request",
 		"the client closed the request during sandbox fault %q's latency of %d ms", f.Name, f.LatencyMs))
 }
 

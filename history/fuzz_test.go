@@ -56,7 +56,7 @@ func FuzzParseQuery(f *testing.F) {
 		if err != nil {
 			var e *tmf.Error
 			if !errors.As(err, &e) || e.Status != http.StatusBadRequest ||
-				(e.Code != tmf.CodeMissingQuery && e.Code != tmf.CodeInvalidQuery && e.Code != CodeInvalidWindow) {
+				(e.Code != tmf.CodeMissingQuery && e.Code != tmf.CodeInvalidQuery && e.Code != tmf.CodeInvalidWindow) {
 				t.Fatalf("parseQuery(%q) = %v, want a 400 with a query code", raw, err)
 			}
 			if !namesParameter(e.Message, raw) {

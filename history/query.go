@@ -1,7 +1,6 @@
 package history
 
 import (
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,9 +32,6 @@ const maxLimit = 1000
 // characters are refused too: a NUL would run into the index key's
 // separator.
 const maxProductID = 64
-
-// CodeInvalidWindow is the answer to dateTime.gte after dateTime.lte.
-const CodeInvalidWindow = "INVALID_DATE_RANGE" // 400
 
 // parseQuery reads the query string into the window it selects in bu,
 // refusing each missing or invalid parameter with a 400 that names it.
@@ -97,8 +93,7 @@ func parseQuery(raw string, bu storage.BusinessUnit) (storage.ActionWindow, erro
 	// The index keys times in milliseconds, so the bounds compare there too:
 	// a confirmationDate copied from a response finds its record.
 	if w.From.UnixMilli() > w.To.UnixMilli() {
-		return w, tmf.Errorf(http.StatusBadRequest, CodeInvalidWindow, "Invalid date range",
-			"%s %.64q is after %s %.64q", paramFrom, from, paramTo, to)
+		return w, tmf.Fail(tmf.CodeInvalidWindow, "%s %.64q is after %s %.64q", paramFrom, from, paramTo, to)
 	}
 	return w, nil
 }
@@ -109,8 +104,7 @@ func required(q url.Values, param string) (string, error) {
 	vs := q[param]
 	switch {
 	case len(vs) == 0 || vs[0] == "" && len(vs) == 1:
-		return "", tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingQuery, "Missing query parameter",
-			"the query parameter %s is required", param)
+		return "", tmf.Fail(tmf.CodeMissingQuery, "the query parameter %s is required", param)
 	case len(vs) > 1:
 		return "", invalid("%s must be given once; got it %d times", param, len(vs))
 	}
@@ -157,7 +151,7 @@ func badPair(raw string) string {
 }
 
 func invalid(format string, args ...any) error {
-	return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidQuery, "Invalid query parameter", format, args...)
+	return tmf.Fail(tmf.CodeInvalidQuery, format, args...)
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -19,11 +19,20 @@ import (
 // floating point.
 type Amount int64
 
-// Errors returned by Parse; callers compare them with errors.Is.
+// Max is the largest amount prepay holds anywhere: 1,000,000,000.00. Every
+// amount on the wire and every figure of a bucket lies within ±Max, far
+// above any real balance, so that sums and rates of them stay exact in an
+// int64 and every result can be checked against one bound.
+const Max = Amount(100_000_000_000)
+
+// Errors returned by Parse and the arithmetic; callers compare them with
+// errors.Is.
 var (
 	ErrSyntax    = errors.New("not a decimal number")
 	ErrPrecision = errors.New("more than 2 decimal places")
 	ErrRange     = errors.New("out of range")
+	// ErrLimit is a result that would lie beyond ±Max.
+	ErrLimit = errors.New("beyond 1000000000.00")
 )
 
 // Hundredths returns the amount as a count of hundredths.
@@ -117,12 +126,15 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 	return a.AppendText(make([]byte, 0, 24)), nil
 }
 
-// UnmarshalJSON accepts a JSON number with at most two decimals. Anything
-// else is reported as a *json.UnmarshalTypeError, so that encoding/json fills
-// in the path of the offending field (for example "amount.amount") and the
-// caller can name it in its answer.
+// UnmarshalJSON accepts a JSON number with at most two decimals within
+// ±Max. Anything else is reported as a *json.UnmarshalTypeError, so that
+// encoding/json fills in the path of the offending field (for example
+// "amount.amount") and the caller can name it in its answer.
 func (a *Amount) UnmarshalJSON(data []byte) error {
 	v, err := Parse(string(data))
+	if err == nil && !v.Within() {
+		err = ErrLimit
+	}
 	if err != nil {
 		return &json.UnmarshalTypeError{Value: string(data), Type: reflect.TypeFor[Amount]()}
 	}
@@ -130,31 +142,45 @@ func (a *Amount) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// Add returns a+b, or ErrRange when the sum does not fit.
+// Within reports whether a lies within ±Max.
+func (a Amount) Within() bool { return -Max <= a && a <= Max }
+
+// Add returns a+b, or ErrLimit when the sum lies beyond ±Max. It cannot
+// overflow whatever its operands.
 func Add(a, b Amount) (Amount, error) {
 	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, ErrRange
+	if (b > 0 && s < a) || (b < 0 && s > a) || !s.Within() {
+		return 0, ErrLimit
 	}
 	return s, nil
 }
 
+// Sub returns a−b, or ErrLimit when the difference lies beyond ±Max. It
+// cannot overflow whatever its operands.
+func Sub(a, b Amount) (Amount, error) {
+	d := a - b
+	if (b > 0 && d > a) || (b < 0 && d < a) || !d.Within() {
+		return 0, ErrLimit
+	}
+	return d, nil
+}
+
 // MulRate returns quantity × rate, both in hundredths, rounded half-even to
 // hundredths: 1.25 MB at 0.10 a MB is 0.125, written 0.12. It returns
-// ErrRange when the product does not fit.
+// ErrLimit when the product lies beyond ±Max.
 func MulRate(quantity, rate Amount) (Amount, error) {
 	neg := (quantity < 0) != (rate < 0)
 	q, r := abs(quantity), abs(rate)
 	hi, lo := bits.Mul64(q, r) // in ten-thousandths
 	if hi >= 100 {
-		return 0, ErrRange
+		return 0, ErrLimit
 	}
 	quo, rem := bits.Div64(hi, lo, 100)
 	if rem > 50 || (rem == 50 && quo%2 == 1) {
 		quo++
 	}
-	if quo > math.MaxInt64 {
-		return 0, ErrRange
+	if quo > uint64(Max) {
+		return 0, ErrLimit
 	}
 	if neg {
 		return -Amount(quo), nil

@@ -141,7 +141,7 @@ func TestMulRate(t *testing.T) {
 		{"zero quantity", "0", "9.99", "0.00", nil},
 		{"zero rate", "12.34", "0", "0.00", nil},
 		{"negative", "-1.25", "0.10", "-0.12", nil},
-		{"overflow", "92233720368547758.07", "2.00", "", ErrRange},
+		{"overflow", "92233720368547758.07", "2.00", "", ErrLimit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,14 +156,55 @@ func TestMulRate(t *testing.T) {
 	}
 }
 
-func TestAdd(t *testing.T) {
-	if got, err := Add(MustParse("22.59"), MustParse("3.00")); err != nil || got != MustParse("25.59") {
-		t.Errorf("Add = %v, %v; want 25.59", got, err)
+// TestArithmeticBounds holds Add, Sub and MulRate to ±Max at every edge,
+// the int64 extremes included: no operand can make them overflow.
+func TestArithmeticBounds(t *testing.T) {
+	tests := []struct {
+		name    string
+		op      func(a, b Amount) (Amount, error)
+		a, b    Amount
+		want    Amount
+		wantErr error
+	}{
+		{"add", Add, MustParse("22.59"), MustParse("3.00"), MustParse("25.59"), nil},
+		{"add to max", Add, Max - 1, 1, Max, nil},
+		{"add past max", Add, Max, 1, 0, ErrLimit},
+		{"add below -max", Add, -Max, -1, 0, ErrLimit},
+		{"add int64 overflow", Add, math.MaxInt64, 1, 0, ErrLimit},
+		{"add int64 underflow", Add, math.MinInt64, -1, 0, ErrLimit},
+		{"add huge operands that cancel", Add, math.MaxInt64, -math.MaxInt64, 0, nil},
+		{"sub", Sub, MustParse("25.59"), MustParse("3.00"), MustParse("22.59"), nil},
+		{"sub to -max", Sub, 0, Max, -Max, nil},
+		{"sub past -max", Sub, -1, Max, 0, ErrLimit},
+		{"sub int64 overflow", Sub, math.MinInt64, 1, 0, ErrLimit},
+		{"sub int64 underflow", Sub, math.MaxInt64, -1, 0, ErrLimit},
+		{"rate at max", MulRate, Max, MustParse("1.00"), Max, nil},
+		{"rate past max", MulRate, Max, MustParse("1.01"), 0, ErrLimit},
+		{"rate of int64 extremes", MulRate, math.MaxInt64, math.MaxInt64, 0, ErrLimit},
+		{"rate of min int64", MulRate, math.MinInt64, MustParse("1.00"), 0, ErrLimit},
 	}
-	if _, err := Add(math.MaxInt64, 1); !errors.Is(err, ErrRange) {
-		t.Errorf("Add overflow error = %v, want ErrRange", err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.op(tc.a, tc.b)
+			if !errors.Is(err, tc.wantErr) || (err == nil && got != tc.want) {
+				t.Errorf("%s(%d, %d) = %s, %v; want %s, %v", tc.name, tc.a, tc.b, got, err, tc.want, tc.wantErr)
+			}
+		})
 	}
-	if _, err := Add(math.MinInt64, -1); !errors.Is(err, ErrRange) {
-		t.Errorf("Add underflow error = %v, want ErrRange", err)
+}
+
+// TestUnmarshalBound refuses an amount beyond ±Max on the way in, as a type
+// error the body decoder names, and takes Max itself.
+func TestUnmarshalBound(t *testing.T) {
+	for _, in := range []string{"1000000000.01", "-1000000000.01", "92233720368547758.07"} {
+		var a Amount
+		var te *json.UnmarshalTypeError
+		if err := json.Unmarshal([]byte(in), &a); !errors.As(err, &te) {
+			t.Errorf("Unmarshal(%s) = %v, want a type error", in, err)
+		}
+	}
+	var a Amount
+	if err := json.Unmarshal([]byte("1000000000.00"), &a); err != nil || a != Max {
+		t.Errorf("Unmarshal(1000000000.00) = %s, %v; want Max", a, err)
 	}
 }

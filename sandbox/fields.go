@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"net/http"
 	"regexp"
 	"time"
 	"unicode"
@@ -10,11 +9,6 @@ import (
 	"prepay/storage"
 	"prepay/tmf"
 )
-
-// maxAmount bounds every figure the sandbox stores — an allowance, a
-// charge, a voucher's value —, far above any real balance, so that the sums
-// and rates other endpoints derive from them cannot overflow.
-const maxAmount = money.Amount(100_000_000_000) // 1000000000.00
 
 var (
 	// digits15 is a service or account number: digits, at most 15 so that a
@@ -31,11 +25,7 @@ var (
 const maxText = 100
 
 func missing(field string) error {
-	return tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field", "%s is required", field)
-}
-
-func invalid(field, rule string, got any) error {
-	return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field", "%s must be %s; got %q", field, rule, got)
+	return tmf.Fail(tmf.CodeMissingField, "%s is required", field)
 }
 
 // checkPattern checks a mandatory field against p.
@@ -44,7 +34,7 @@ func checkPattern(field, value string, p *regexp.Regexp, rule string) error {
 		return missing(field)
 	}
 	if !p.MatchString(value) {
-		return invalid(field, rule, clip(value))
+		return tmf.Invalid(field, rule, value)
 	}
 	return nil
 }
@@ -52,26 +42,24 @@ func checkPattern(field, value string, p *regexp.Regexp, rule string) error {
 // checkText checks an optional free-text field: printable, not too long.
 func checkText(field, value string) error {
 	if len(value) > maxText {
-		return invalid(field, "at most 100 characters", clip(value))
+		return tmf.Invalid(field, "at most 100 characters", value)
 	}
 	for _, r := range value {
 		if !unicode.IsPrint(r) {
-			return invalid(field, "printable text", clip(value))
+			return tmf.Invalid(field, "printable text", value)
 		}
 	}
 	return nil
 }
 
-// checkAmount checks a figure: never negative, never above maxAmount, and
+// checkAmount checks a figure: never negative, never above money.Max, and
 // above zero when positive is asked for.
 func checkAmount(field string, a money.Amount, positive bool) error {
 	switch {
 	case positive && a <= 0:
-		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
-			"%s must be greater than 0.00; got %s", field, a)
-	case a < 0 || a > maxAmount:
-		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
-			"%s must be between 0.00 and %s; got %s", field, maxAmount, a)
+		return tmf.Fail(tmf.CodeInvalidField, "%s must be greater than 0.00; got %s", field, a)
+	case a < 0 || a > money.Max:
+		return tmf.Fail(tmf.CodeInvalidField, "%s must be between 0.00 and %s; got %s", field, money.Max, a)
 	}
 	return nil
 }
@@ -82,17 +70,7 @@ func checkAmount(field string, a money.Amount, positive bool) error {
 func parseExpiry(field, s string, now time.Time, bu storage.BusinessUnit) (time.Time, error) {
 	t, err := storage.ResolveExpiry(s, now, bu.Location())
 	if err != nil {
-		return time.Time{}, invalid(field, "like +30d or 2030-01-01T00:00:00-05:00", clip(s))
+		return time.Time{}, tmf.Invalid(field, "like +30d or 2030-01-01T00:00:00-05:00", s)
 	}
 	return t.Truncate(time.Millisecond), nil
-}
-
-// clip shortens a value echoed in a message, so that a huge field cannot
-// make a huge answer.
-func clip(s string) string {
-	const limit = 64
-	if len(s) <= limit {
-		return s
-	}
-	return s[:limit] + "…"
 }

@@ -62,8 +62,7 @@ func requireAllUnits(r *http.Request) error {
 	if slices.Contains(c.BusinessUnits, "*") {
 		return nil
 	}
-	return tmf.Errorf(http.StatusForbidden, auth.CodeForbiddenBU, "Forbidden",
-		"client_id %q may not act on every business unit, as %s %s does", c.ID, r.Method, r.URL.Path)
+	return tmf.Fail(tmf.CodeForbiddenBU, "client_id %q may not act on every business unit, as %s %s does", c.ID, r.Method, r.URL.Path)
 }
 
 // formatUTC writes a time that belongs to no business unit: RFC 3339 in UTC,

@@ -39,8 +39,7 @@ func PutService(store *storage.Store, clk *clock.Clock) http.Handler {
 				case o.ServiceNo == serviceNo:
 					created = false
 				case o.ServiceInternalID == sub.ServiceInternalID:
-					return storage.Refuse(tmf.Errorf(http.StatusConflict, CodeInternalIDInUse, "Conflict",
-						"serviceInternalId %q is already service %s's in business unit %s", sub.ServiceInternalID, o.ServiceNo, bu.ID))
+					return storage.Refuse(tmf.Fail(tmf.CodeInternalIDInUse, "serviceInternalId %q is already service %s's in business unit %s", sub.ServiceInternalID, o.ServiceNo, bu.ID))
 				}
 			}
 			return tx.PutSubscriber(sub)

@@ -2,19 +2,12 @@ package sandbox
 
 import (
 	"fmt"
-	"net/http"
 	"time"
 
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
 )
-
-// CodeInternalIDInUse is the answer to a subscriber whose serviceInternalId
-// another service of the business unit already has: the history endpoint
-// finds actions by that id, so two services sharing it would share a
-// history.
-const CodeInternalIDInUse = "SERVICE_INTERNAL_ID_IN_USE" // 409
 
 // subscriberJSON is a subscriber as the sandbox API reads and writes it.
 // businessId and serviceNo come from the path; a body that repeats them (a
@@ -53,17 +46,17 @@ func (s subscriberJSON) record(bu storage.BusinessUnit, serviceNo string, now ti
 		return storage.Subscriber{}, err
 	}
 	if s.BusinessID != "" && s.BusinessID != bu.ID {
-		return storage.Subscriber{}, invalid("businessId", fmt.Sprintf("%s, as in the path, or absent", bu.ID), s.BusinessID)
+		return storage.Subscriber{}, tmf.Invalid("businessId", fmt.Sprintf("%s, as in the path, or absent", bu.ID), s.BusinessID)
 	}
 	if s.ServiceNo != "" && s.ServiceNo != serviceNo {
-		return storage.Subscriber{}, invalid("serviceNo", fmt.Sprintf("%s, as in the path, or absent", serviceNo), clip(s.ServiceNo))
+		return storage.Subscriber{}, tmf.Invalid("serviceNo", fmt.Sprintf("%s, as in the path, or absent", serviceNo), s.ServiceNo)
 	}
 	switch s.LOB {
 	case "":
 		return storage.Subscriber{}, missing("lob")
 	case storage.LOBPrepaid, storage.LOBPostpaid, storage.LOBFixed:
 	default:
-		return storage.Subscriber{}, invalid("lob", "one of PREPAID, POSTPAID, FIXED", clip(s.LOB))
+		return storage.Subscriber{}, tmf.Invalid("lob", "one of PREPAID, POSTPAID, FIXED", s.LOB)
 	}
 	for _, f := range []struct{ field, value string }{
 		{"serviceInternalId", s.ServiceInternalID},
@@ -89,7 +82,7 @@ func (s subscriberJSON) record(bu storage.BusinessUnit, serviceNo string, now ti
 			return storage.Subscriber{}, err
 		}
 		if seen[b.ID] {
-			return storage.Subscriber{}, invalid(fmt.Sprintf("buckets[%d].id", i), "unique within the service", b.ID)
+			return storage.Subscriber{}, tmf.Invalid(fmt.Sprintf("buckets[%d].id", i), "unique within the service", b.ID)
 		}
 		seen[b.ID] = true
 		sub.Buckets[i] = bucket
@@ -101,7 +94,7 @@ func (s subscriberJSON) record(bu storage.BusinessUnit, serviceNo string, now ti
 			return storage.Subscriber{}, err
 		}
 		if seen[a.ID] {
-			return storage.Subscriber{}, invalid(field+".id", "unique within the service", a.ID)
+			return storage.Subscriber{}, tmf.Invalid(field+".id", "unique within the service", a.ID)
 		}
 		seen[a.ID] = true
 		sub.Accumulators[i] = a
@@ -109,7 +102,7 @@ func (s subscriberJSON) record(bu storage.BusinessUnit, serviceNo string, now ti
 	// The checks above are finer than the record's own; this one stays as
 	// the last word on what may be stored.
 	if err := sub.Check(); err != nil {
-		return storage.Subscriber{}, tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field", "%s", err)
+		return storage.Subscriber{}, tmf.Fail(tmf.CodeInvalidField, "%s", err)
 	}
 	return sub, nil
 }
@@ -140,8 +133,8 @@ func (b bucketJSON) record(field string, bu storage.BusinessUnit, now time.Time)
 	case bucket.IsCurrency() && bucket.Units == "":
 		bucket.Units = bu.Currency
 	case bucket.IsCurrency() && bucket.Units != bu.Currency:
-		return storage.Bucket{}, invalid(field+".units",
-			fmt.Sprintf("%s, the currency of business unit %s, for a Currency bucket", bu.Currency, bu.ID), clip(b.Units))
+		return storage.Bucket{}, tmf.Invalid(field+".units",
+			fmt.Sprintf("%s, the currency of business unit %s, for a Currency bucket", bu.Currency, bu.ID), b.Units)
 	case bucket.Units == "":
 		bucket.Units = bucket.UsageType
 	}
@@ -154,6 +147,9 @@ func (b bucketJSON) record(field string, bu storage.BusinessUnit, now time.Time)
 		if err := checkAmount(field+f.name, f.value, false); err != nil {
 			return storage.Bucket{}, err
 		}
+	}
+	if err := storage.LimitError(bucket); err != nil {
+		return storage.Bucket{}, err
 	}
 	if b.Expiry == "" {
 		return storage.Bucket{}, missing(field + ".expiry")
@@ -200,8 +196,7 @@ func bucketView(b storage.Bucket, loc *time.Location) bucketJSON {
 
 // unknownService is the 404 for a service the business unit does not have.
 func unknownService(bu, serviceNo string) error {
-	return tmf.Errorf(http.StatusNotFound, tmf.CodeUnknownService, "Unknown service",
-		"business unit %s has no service %q", bu, clip(serviceNo))
+	return tmf.Fail(tmf.CodeUnknownService, "business unit %s has no service %q", bu, serviceNo)
 }
 
 // location is the path of a subscriber's sandbox resource.

@@ -11,14 +11,6 @@ import (
 	"prepay/tmf"
 )
 
-// Codes of the usage route.
-const (
-	CodeUnknownBucket    = "UNKNOWN_BUCKET"      // 422: the service has no bucket with this id
-	CodeBucketExpired    = "BUCKET_EXPIRED"      // 422: the bucket expired before the sandbox clock's now
-	CodeLoanBucket       = "BUCKET_IS_LOAN"      // 422: usage is never drawn from a loan
-	CodeAmountOutOfRange = "AMOUNT_OUT_OF_RANGE" // 422: the charges would pass the sandbox's bound
-)
-
 // usageJSON is the body of POST …/services/{serviceNo}/usage.
 type usageJSON struct {
 	BucketID string        `json:"bucketId"`
@@ -69,19 +61,19 @@ func Usage(store *storage.Store, clk *clock.Clock) http.Handler {
 			}
 			b := bucketIndex(sub, body.BucketID)
 			if b < 0 {
-				return storage.Refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodeUnknownBucket, "Unknown bucket",
-					"bucketId %q is not a bucket of service %s", clip(body.BucketID), serviceNo))
+				return storage.Refuse(tmf.Fail(tmf.CodeUnknownBucket, "bucketId %q is not a bucket of service %s", body.BucketID, serviceNo))
 			}
 			bucket := &sub.Buckets[b]
 			switch {
 			case bucket.Type == storage.BucketLoan:
-				return storage.Refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodeLoanBucket, "Loan bucket",
-					"bucketId %q is a Loan bucket: usage is drawn from a service's allowances, never from its loan", bucket.ID))
+				return storage.Refuse(tmf.Fail(tmf.CodeBucketIsLoan, "bucketId %q is a Loan bucket: usage is drawn from a service's allowances, never from its loan", bucket.ID))
 			case !bucket.Active(now):
-				return storage.Refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodeBucketExpired, "Bucket expired",
-					"bucketId %q expired at %s", bucket.ID, tmf.FormatMillis(bucket.Expiry, bu.Location())))
+				return storage.Refuse(tmf.Fail(tmf.CodeBucketExpired, "bucketId %q expired at %s", bucket.ID, tmf.FormatMillis(bucket.Expiry, bu.Location())))
 			}
 			if bucket.Charges, err = raise("bucket "+bucket.ID+" charges", bucket.Charges, *body.Amount); err != nil {
+				return storage.Refuse(err)
+			}
+			if err := storage.LimitError(*bucket); err != nil {
 				return storage.Refuse(err)
 			}
 			res = usageResult{ServiceNo: serviceNo, Bucket: state(*bucket, bu)}
@@ -112,12 +104,12 @@ func (u usageJSON) check() error {
 	return checkAmount("amount", *u.Amount, true)
 }
 
-// raise returns sum + by, or a 422 when the result would pass maxAmount.
+// raise returns sum + by, or 422 BALANCE_LIMIT when the result would pass
+// money.Max.
 func raise(what string, sum, by money.Amount) (money.Amount, error) {
 	n, err := money.Add(sum, by)
-	if err != nil || n > maxAmount {
-		return 0, tmf.Errorf(http.StatusUnprocessableEntity, CodeAmountOutOfRange, "Amount out of range",
-			"%s would be %s + %s, more than the sandbox's bound of %s", what, sum, by, maxAmount)
+	if err != nil {
+		return 0, tmf.Fail(tmf.CodeBalanceLimit, "%s would be %s + %s, past %s", tmf.Text(what), sum, by, money.Max)
 	}
 	return n, nil
 }

@@ -12,12 +12,6 @@ import (
 	"prepay/tmf"
 )
 
-// Codes of the voucher routes.
-const (
-	CodeVoucherExists  = "VOUCHER_EXISTS"  // 409: the business unit has a voucher with this code
-	CodeUnknownVoucher = "UNKNOWN_VOUCHER" // 404: the business unit has no voucher with this code
-)
-
 // Voucher states, as the sandbox shows them; redeemed wins over expired.
 const (
 	voucherUnused   = "unused"
@@ -82,8 +76,7 @@ func CreateVoucher(store *storage.Store, clk *clock.Clock) http.Handler {
 		err = store.Update(func(tx *storage.Tx) error {
 			switch _, err := tx.Voucher(bu.ID, v.Code); {
 			case err == nil:
-				return storage.Refuse(tmf.Errorf(http.StatusConflict, CodeVoucherExists, "Conflict",
-					"business unit %s already has voucher %s", bu.ID, v.Code))
+				return storage.Refuse(tmf.Fail(tmf.CodeVoucherExists, "business unit %s already has voucher %s", bu.ID, v.Code))
 			case !errors.Is(err, storage.ErrNotFound):
 				return err
 			}
@@ -130,8 +123,7 @@ func GetVoucher(store *storage.Store, clk *clock.Clock) http.Handler {
 			return err
 		})
 		if errors.Is(err, storage.ErrNotFound) {
-			err = tmf.Errorf(http.StatusNotFound, CodeUnknownVoucher, "Unknown voucher",
-				"business unit %s has no voucher %q", bu.ID, clip(code))
+			err = tmf.Fail(tmf.CodeNotFound, "business unit %s has no voucher %q", bu.ID, code)
 		}
 		if err != nil {
 			tmf.WriteError(w, r, err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"prepay/tmf"
 )
 
 // Demo is the embedded demo data set: the subscribers, vouchers, history and
@@ -79,6 +81,9 @@ func ValidBusinessID(id string) bool { return businessIDPattern.MatchString(id) 
 // and field at fault.
 func ParseDataSet(data []byte) (*DataSet, error) {
 	var ds DataSet
+	if err := tmf.CheckKeys(data, &ds); err != nil {
+		return nil, fmt.Errorf("data set: %w", err)
+	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields() // a data file is ours: a typo should fail loudly
 	if err := dec.Decode(&ds); err != nil {
@@ -177,8 +182,8 @@ func (s Subscriber) Check() error {
 			return fmt.Errorf("subscriber %s: bucket id %q empty or repeated", s.ServiceNo, b.ID)
 		}
 		seen[b.ID] = true
-		if b.Allowance < 0 || b.Rollover < 0 || b.Charges < 0 || b.OverageRate < 0 {
-			return fmt.Errorf("subscriber %s bucket %s: amounts must not be negative", s.ServiceNo, b.ID)
+		if err := b.Limits(); err != nil {
+			return fmt.Errorf("subscriber %s: %w", s.ServiceNo, err)
 		}
 	}
 	return nil

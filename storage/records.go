@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"fmt"
 	"time"
 
 	"prepay/money"
+	"prepay/tmf"
 )
 
 // BusinessUnit is an operating company of the operator (JM, BTC, …): the
@@ -99,8 +101,43 @@ type Bucket struct {
 	Expiry      time.Time    `json:"expiry"`
 }
 
-// TotalAllowance is allowance + rollover.
+// TotalAllowance is allowance + rollover. For a bucket within its limits
+// (every stored one, see Limits) it cannot overflow.
 func (b Bucket) TotalAllowance() money.Amount { return b.Allowance + b.Rollover }
+
+// Limits reports whether every figure of b, stored or derived, lies within
+// 0 … money.Max: allowance, rollover, charges, overage rate, total
+// allowance and overage charge. Every write of a bucket checks it first, so
+// that no figure any endpoint derives can pass the bound or overflow. Its
+// error says which figure, in words a client can read.
+func (b Bucket) Limits() error {
+	for _, f := range []struct {
+		name string
+		v    money.Amount
+	}{{"allowance", b.Allowance}, {"rollover", b.Rollover}, {"charges", b.Charges}, {"overage rate", b.OverageRate}} {
+		if f.v < 0 || f.v > money.Max {
+			return fmt.Errorf("bucket %s's %s would be %s, outside 0.00 to %s: %w", b.ID, f.name, f.v, money.Max, money.ErrLimit)
+		}
+	}
+	total, err := money.Add(b.Allowance, b.Rollover)
+	if err != nil {
+		return fmt.Errorf("bucket %s's total allowance would be %s + %s, past %s: %w", b.ID, b.Allowance, b.Rollover, money.Max, err)
+	}
+	overage := max(0, b.Charges-total)
+	if _, err := money.MulRate(overage, b.OverageRate); err != nil {
+		return fmt.Errorf("bucket %s's overage charge would be %s × %s, past %s: %w", b.ID, overage, b.OverageRate, money.Max, err)
+	}
+	return nil
+}
+
+// LimitError is the answer to a change that would take a figure of b past
+// its limits: 422 BALANCE_LIMIT saying which, or nil when b is within them.
+func LimitError(b Bucket) error {
+	if err := b.Limits(); err != nil {
+		return tmf.Fail(tmf.CodeBalanceLimit, "%s", tmf.Text(err.Error()))
+	}
+	return nil
+}
 
 // Balance is what is left: max(0, total allowance − charges).
 func (b Bucket) Balance() money.Amount { return max(0, b.TotalAllowance()-b.Charges) }

@@ -83,8 +83,15 @@ func (t *Tx) Subscriber(bu, serviceNo string) (Subscriber, error) {
 	return s, t.get(bucketSubscribers, key(bu, serviceNo), &s)
 }
 
-// PutSubscriber creates or replaces a subscriber.
+// PutSubscriber creates or replaces a subscriber. A bucket past its limits
+// is an error: callers refuse such a change before they write (Limits), so
+// this is the last guard, not the rule.
 func (t *Tx) PutSubscriber(s Subscriber) error {
+	for _, b := range s.Buckets {
+		if err := b.Limits(); err != nil {
+			return fmt.Errorf("put service %s: %w", s.ServiceNo, err)
+		}
+	}
 	return t.put(bucketSubscribers, key(s.BusinessID, s.ServiceNo), s)
 }
 

@@ -65,8 +65,7 @@ func correlate(logger *slog.Logger, next http.Handler) http.Handler {
 			rec := &Request{CorrelationID: id, Log: logger.With("correlation_id", id)}
 			w.Header().Set("X-Correlation-ID", rec.CorrelationID)
 			WriteError(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, rec)),
-				Errorf(http.StatusBadRequest, CodeInvalidHeader, "Invalid header",
-					"X-Correlation-ID must be at most %d characters; got %d", maxCorrelationID, got))
+				Fail(CodeInvalidHeader, "X-Correlation-ID must be at most %d characters; got %d", maxCorrelationID, got))
 			return
 		}
 		w.Header().Set("X-Correlation-ID", id)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Error is a TMF630 error: an HTTP status, a stable machine-readable code,
@@ -21,31 +22,50 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// Errorf returns an *Error with a formatted message.
-func Errorf(status int, code, reason, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+// MaxEcho bounds how much of any one value an error message echoes, so that
+// a huge header or field cannot make a huge answer or log line.
+const MaxEcho = 64
+
+// Clip shortens s to at most MaxEcho bytes, cut at a character boundary and
+// marked with "…".
+func Clip(s string) string {
+	if len(s) <= MaxEcho {
+		return s
+	}
+	cut := MaxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
-// Codes shared by every endpoint. Each feature package declares the codes of
-// its own causes beside the code that returns them; the README lists all.
-const (
-	CodeNotFound             = "NOT_FOUND"              // 404: no such path
-	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"     // 405: path exists, method does not
-	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE" // 415: body is not application/json
-	CodeBodyTooLarge         = "BODY_TOO_LARGE"         // 413: body over 64 KiB
-	CodeMalformedBody        = "MALFORMED_BODY"         // 400: not one JSON value
-	CodeInvalidField         = "INVALID_FIELD"          // 400: a body field of the wrong type or value
-	CodeMissingField         = "MISSING_FIELD"          // 400: a mandatory body field is absent
-	CodeMissingHeader        = "MISSING_HEADER"         // 400: a mandatory header is absent
-	CodeInvalidHeader        = "INVALID_HEADER"         // 400: a header has a bad value
-	CodeInvalidLOB           = "INVALID_LOB"            // 400: lob is not PREPAID, POSTPAID or FIXED
-	CodeMissingQuery         = "MISSING_QUERY_PARAMETER"
-	CodeInvalidQuery         = "INVALID_QUERY_PARAMETER"
-	CodeInvalidBusinessID    = "INVALID_BUSINESS_ID"   // 400: businessId is not 2–3 capital letters
-	CodeUnknownBusinessUnit  = "UNKNOWN_BUSINESS_UNIT" // 404: businessId is not configured
-	CodeUnknownService       = "UNKNOWN_SERVICE"       // 404: no such service in this business unit and lob
-	CodeInternal             = "INTERNAL_ERROR"        // 500
-)
+// Invalid is the 400 of a field whose value breaks a rule: "field must be
+// rule; got value".
+func Invalid(field, rule, got string) *Error {
+	return Fail(CodeInvalidField, "%s must be %s; got %q", field, Text(rule), got)
+}
+
+// Text is a string argument of an error message that is prepay's own words
+// (a rule, a list of allowed values), not an echoed value: Errorf does not
+// clip it.
+type Text string
+
+// Errorf returns an *Error with a formatted message. Callers use Fail,
+// which takes the status and reason from the table; Errorf is for the one
+// code whose status varies (an injected fault's).
+// Every string argument is a value echoed from the request and is clipped
+// (Clip); prepay's own words are passed as Text.
+func Errorf(status int, code, reason, format string, args ...any) *Error {
+	for i, a := range args {
+		switch a := a.(type) {
+		case string:
+			args[i] = Clip(a)
+		case Text:
+			args[i] = string(a)
+		}
+	}
+	return &Error{Status: status, Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
 
 // body is the TMF630 Error resource as the operator writes it.
 type body struct {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 )
 
@@ -48,8 +48,7 @@ func WriteRaw(w http.ResponseWriter, status int, body []byte) {
 func DecodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return Errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Unsupported media type",
-			"Content-Type must be application/json; got %q", r.Header.Get("Content-Type"))
+		return Fail(CodeUnsupportedMediaType, "Content-Type must be application/json; got %q", r.Header.Get("Content-Type"))
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return tooLarge()
@@ -60,26 +59,30 @@ func DecodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return tooLarge()
 		}
-		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body", "the request body could not be read")
+		return Fail(CodeMalformedBody, "the request body could not be read")
 	}
 	return Unmarshal(data, v)
 }
 
 func tooLarge() *Error {
-	return Errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "Body too large",
-		"the request body must be at most %d bytes", MaxBodyBytes)
+	return Fail(CodeBodyTooLarge, "the request body must be at most %d bytes", MaxBodyBytes)
 }
 
 // Unmarshal decodes one JSON value from data into v, answering each failure
 // as a 400 that says where and what.
+//
+// Keys match exactly: a key twice in one object, or a key that differs from
+// a field of v only in case, is a MALFORMED_BODY naming the key's path.
 func Unmarshal(data []byte, v any) error {
+	if err := checkKeys(data, reflect.TypeOf(v)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body",
-			"the request body must hold one JSON value with nothing after it (offset %d)", dec.InputOffset())
+		return Fail(CodeMalformedBody, "the request body must hold one JSON value with nothing after it (offset %d)", dec.InputOffset())
 	}
 	return nil
 }
@@ -95,16 +98,13 @@ func decodeError(err error) *Error {
 		if field == "" {
 			field = "body"
 		}
-		return Errorf(http.StatusBadRequest, CodeInvalidField, "Invalid field",
-			"%s must be %s; got %s", field, describe(typ.Type.String()), truncate(typ.Value, 40))
+		return Fail(CodeInvalidField, "%s must be %s; got %s", field, Text(describe(typ.Type.String())), typ.Value)
 	case errors.As(err, &syntax):
-		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body",
-			"the request body is not valid JSON at offset %d", syntax.Offset)
+		return Fail(CodeMalformedBody, "the request body is not valid JSON at offset %d", syntax.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body",
-			"the request body is empty or ends too soon")
+		return Fail(CodeMalformedBody, "the request body is empty or ends too soon")
 	default:
-		return Errorf(http.StatusBadRequest, CodeMalformedBody, "Malformed body", "the request body is not valid JSON")
+		return Fail(CodeMalformedBody, "the request body is not valid JSON")
 	}
 }
 
@@ -112,7 +112,7 @@ func decodeError(err error) *Error {
 func describe(goType string) string {
 	switch goType {
 	case "money.Amount":
-		return "a number with at most 2 decimal places"
+		return "a number with at most 2 decimal places, from -1000000000.00 to 1000000000.00"
 	case "string":
 		return "a string"
 	case "bool":
@@ -124,11 +124,4 @@ func describe(goType string) string {
 		return "an array"
 	}
 	return "an object"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return fmt.Sprintf("%s…", s[:n])
 }

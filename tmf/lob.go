@@ -10,9 +10,7 @@ func LOB(r *http.Request) (string, error) {
 	case "PREPAID", "POSTPAID", "FIXED":
 		return lob, nil
 	case "":
-		return "", Errorf(http.StatusBadRequest, CodeMissingHeader, "Missing header lob",
-			"the lob header is required: one of PREPAID, POSTPAID, FIXED")
+		return "", Fail(CodeMissingHeader, "the lob header is required: one of PREPAID, POSTPAID, FIXED")
 	}
-	return "", Errorf(http.StatusBadRequest, CodeInvalidLOB, "Invalid header lob",
-		"lob must be one of PREPAID, POSTPAID, FIXED; got %q", truncate(lob, 40))
+	return "", Fail(CodeInvalidLOB, "lob must be one of PREPAID, POSTPAID, FIXED; got %q", lob)
 }

@@ -33,8 +33,7 @@ func recoverer(logger *slog.Logger, next http.Handler) http.Handler {
 			if rw.status != 0 {
 				return // the answer has begun; nothing sound can follow it
 			}
-			WriteError(rw, r, Errorf(http.StatusInternalServerError, CodeInternal, "Internal error",
-				"the server could not complete the request"))
+			WriteError(rw, r, Fail(CodeInternal, "the server could not complete the request"))
 		}()
 		next.ServeHTTP(rw, r)
 	})
@@ -125,13 +124,11 @@ func (pw *plainErrorWriter) WriteHeader(status int) {
 	switch status {
 	case http.StatusNotFound:
 		pw.replaced = true
-		WriteError(pw.ResponseWriter, pw.r, Errorf(status, CodeNotFound, "Not found",
-			"no resource at %s %s", pw.r.Method, truncate(pw.r.URL.Path, 200)))
+		WriteError(pw.ResponseWriter, pw.r, Fail(CodeNotFound, "no resource at %s %s", pw.r.Method, pw.r.URL.Path))
 	case http.StatusMethodNotAllowed:
 		pw.replaced = true
 		allow := pw.Header().Get("Allow")
-		WriteError(pw.ResponseWriter, pw.r, Errorf(status, CodeMethodNotAllowed, "Method not allowed",
-			"%s is not allowed on %s; allowed: %s", pw.r.Method, truncate(pw.r.URL.Path, 200), allow))
+		WriteError(pw.ResponseWriter, pw.r, Fail(CodeMethodNotAllowed, "%s is not allowed on %s; allowed: %s", pw.r.Method, pw.r.URL.Path, allow))
 	default:
 		pw.ResponseWriter.WriteHeader(status)
 	}

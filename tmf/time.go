@@ -1,7 +1,6 @@
 package tmf
 
 import (
-	"net/http"
 	"time"
 )
 
@@ -50,6 +49,5 @@ func ParseQueryTime(param, s string, loc *time.Location) (t time.Time, dateOnly 
 	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
 		return t.UTC(), true, nil
 	}
-	return time.Time{}, false, Errorf(http.StatusBadRequest, CodeInvalidQuery, "Invalid query parameter",
-		"%s must be like 2022-09-26T00:00:00, 2022-09-26T00:00:00-05:00 or 2022-09-26; got %q", param, s)
+	return time.Time{}, false, Fail(CodeInvalidQuery, "%s must be like 2022-09-26T00:00:00, 2022-09-26T00:00:00-05:00 or 2022-09-26; got %q", param, s)
 }

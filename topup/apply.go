@@ -50,15 +50,13 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 
 	sub, err := tx.Service(o.bu.ID, o.req.serviceNo, o.req.lob)
 	if errors.Is(err, storage.ErrNotFound) {
-		return refuse(tmf.Errorf(http.StatusNotFound, tmf.CodeUnknownService, "Unknown service",
-			"partyAccount.id %q is not a %s service of business unit %s", o.req.serviceNo, o.req.lob, o.bu.ID))
+		return refuse(tmf.Fail(tmf.CodeUnknownService, "partyAccount.id %q is not a %s service of business unit %s", o.req.serviceNo, o.req.lob, o.bu.ID))
 	}
 	if err != nil {
 		return outcome{}, fmt.Errorf("read service %s: %w", o.req.serviceNo, err)
 	}
 	if sub.LOB == storage.LOBPostpaid {
-		return refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodePostpaid, "Postpaid service",
-			"partyAccount.id %q is a POSTPAID service: it has no prepaid balance to top up", sub.ServiceNo))
+		return refuse(tmf.Fail(tmf.CodePostpaid, "partyAccount.id %q is a POSTPAID service: it has no prepaid balance to top up", sub.ServiceNo))
 	}
 	target, err := targetBucket(sub, o)
 	if err != nil {
@@ -112,17 +110,14 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 func targetBucket(sub storage.Subscriber, o op) (int, error) {
 	i := slices.IndexFunc(sub.Buckets, func(b storage.Bucket) bool { return b.ID == o.req.bucketID })
 	if i < 0 {
-		return 0, tmf.Errorf(http.StatusUnprocessableEntity, CodeUnknownBucket, "Unknown bucket",
-			"bucket.id %q is not a bucket of service %s", clip(o.req.bucketID), sub.ServiceNo)
+		return 0, tmf.Fail(tmf.CodeUnknownBucket, "bucket.id %q is not a bucket of service %s", o.req.bucketID, sub.ServiceNo)
 	}
 	b := sub.Buckets[i]
 	switch {
 	case !b.IsCurrency() || b.Units != o.bu.Currency:
-		return 0, tmf.Errorf(http.StatusUnprocessableEntity, CodeBucketNotCurrency, "Bucket not creditable",
-			"bucket.id %q holds %s, not %s: a top-up credits a %s bucket", b.ID, b.Units, o.bu.Currency, storage.UsageCurrency)
+		return 0, tmf.Fail(tmf.CodeBucketNotCurrency, "bucket.id %q holds %s, not %s: a top-up credits a %s bucket", b.ID, b.Units, o.bu.Currency, storage.UsageCurrency)
 	case b.Type == storage.BucketLoan:
-		return 0, tmf.Errorf(http.StatusUnprocessableEntity, CodeBucketIsLoan, "Bucket not creditable",
-			"bucket.id %q is a loan: a top-up repays it first but never credits it", b.ID)
+		return 0, tmf.Fail(tmf.CodeBucketIsLoan, "bucket.id %q is a loan: a top-up repays it first but never credits it", b.ID)
 	}
 	return i, nil
 }
@@ -133,16 +128,13 @@ func redeemable(tx *storage.Tx, o op) (storage.Voucher, error) {
 	v, err := tx.Voucher(o.bu.ID, o.req.voucher)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return v, tmf.Errorf(http.StatusUnprocessableEntity, CodeUnknownVoucher, "Unknown voucher",
-			"voucher %q is not a voucher of business unit %s", o.req.voucher, o.bu.ID)
+		return v, tmf.Fail(tmf.CodeUnknownVoucher, "voucher %q is not a voucher of business unit %s", o.req.voucher, o.bu.ID)
 	case err != nil:
 		return v, fmt.Errorf("read voucher %s: %w", o.req.voucher, err)
 	case v.Redeemed():
-		return v, tmf.Errorf(http.StatusConflict, CodeVoucherRedeemed, "Voucher already redeemed",
-			"voucher %q was redeemed on %s", v.Code, tmf.FormatMillis(v.RedeemedAt, o.bu.Location()))
+		return v, tmf.Fail(tmf.CodeVoucherRedeemed, "voucher %q was redeemed on %s", v.Code, tmf.FormatMillis(v.RedeemedAt, o.bu.Location()))
 	case !v.Expiry.IsZero() && !o.now.Before(v.Expiry):
-		return v, tmf.Errorf(http.StatusUnprocessableEntity, CodeVoucherExpired, "Voucher expired",
-			"voucher %q expired on %s", v.Code, tmf.FormatMillis(v.Expiry, o.bu.Location()))
+		return v, tmf.Fail(tmf.CodeVoucherExpired, "voucher %q expired on %s", v.Code, tmf.FormatMillis(v.Expiry, o.bu.Location()))
 	}
 	return v, nil
 }

@@ -1,7 +1,6 @@
 package topup
 
 import (
-	"net/http"
 	"time"
 
 	"prepay/money"
@@ -47,10 +46,12 @@ func credit(sub *storage.Subscriber, target int, amount money.Amount, now time.T
 		before := t.Balance()
 		allowance, err := money.Add(t.Allowance, rest)
 		if err != nil {
-			return nil, tmf.Errorf(http.StatusUnprocessableEntity, CodeBalanceOverflow, "Balance out of range",
-				"bucket %s cannot take %s more: its allowance would pass the largest amount held", t.ID, rest)
+			return nil, tmf.Fail(tmf.CodeBalanceLimit, "bucket %s's allowance would be %s + %s, past %s", t.ID, t.Allowance, rest, money.Max)
 		}
 		t.Allowance = allowance
+		if err := storage.LimitError(*t); err != nil {
+			return nil, err
+		}
 		changes = append(changes, change{index: target, before: before})
 	}
 	if until := now.Add(bu.Validity()); t.Expiry.Before(until) {

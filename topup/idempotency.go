@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"prepay/storage"
@@ -34,9 +33,8 @@ func replay(tx *storage.Tx, o op) (out outcome, found bool, err error) {
 	case o.now.Sub(rec.Created) >= retention:
 		return outcome{}, false, nil
 	case !bytes.Equal(rec.Fingerprint, o.req.fingerprint):
-		out, err := refuse(tmf.Errorf(http.StatusUnprocessableEntity, CodeKeyReused, "Idempotency key reused",
-			"%s %q was used within the last 24 h with a different request; send a new key for a new top-up",
-			o.req.keyHeader, clip(o.req.key)))
+		out, err := refuse(tmf.Fail(tmf.CodeKeyReused, "%s %q was used within the last 24 h with a different request; send a new key for a new top-up",
+			o.req.keyHeader, o.req.key))
 		return out, true, err
 	}
 	return outcome{status: rec.Status, body: rec.Body, replayed: true}, true, nil

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"prepay/money"
 	"prepay/storage"
@@ -68,8 +67,7 @@ func parse(w http.ResponseWriter, r *http.Request, bu storage.BusinessUnit) (req
 		if r.Header.Get("Correlation-ID") != "" {
 			also = " (Correlation-ID, the balances endpoint's spelling, does not count here)"
 		}
-		return req, tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingHeader, "Missing header X-Correlation-ID",
-			"the X-Correlation-ID header is required on a top-up: it identifies the call and, without an Idempotency-Key, makes a retry safe%s", also)
+		return req, tmf.Fail(tmf.CodeMissingHeader, "the X-Correlation-ID header is required on a top-up: it identifies the call and, without an Idempotency-Key, makes a retry safe%s", tmf.Text(also))
 	}
 	var err error
 	if req.lob, err = tmf.LOB(r); err != nil {
@@ -99,21 +97,17 @@ func (b body) check(req *request, bu storage.BusinessUnit) error {
 	pa := b.PartyAccount
 	switch {
 	case pa == nil || pa.ID == "":
-		return tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
-			"partyAccount.id is required: the subscriber number to top up")
+		return tmf.Fail(tmf.CodeMissingField, "partyAccount.id is required: the subscriber number to top up")
 	case len(pa.ID) > maxIDLength:
-		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
-			"partyAccount.id must be at most %d characters; got %d", maxIDLength, len(pa.ID))
+		return tmf.Fail(tmf.CodeInvalidField, "partyAccount.id must be at most %d characters; got %d", maxIDLength, len(pa.ID))
 	case pa.Type != nil && *pa.Type != "subscriberNumber":
-		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
-			"partyAccount.@type must be \"subscriberNumber\" when given; got %q", clip(*pa.Type))
+		return tmf.Fail(tmf.CodeInvalidField, "partyAccount.@type must be \"subscriberNumber\" when given; got %q", *pa.Type)
 	}
 	req.serviceNo = pa.ID
 
 	if b.Voucher != nil {
 		if !digits(*b.Voucher) {
-			return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
-				"voucher must be 1 to %d digits; got %q", maxVoucherDigits, clip(*b.Voucher))
+			return tmf.Fail(tmf.CodeInvalidField, "voucher must be 1 to %d digits; got %q", maxVoucherDigits, *b.Voucher)
 		}
 		req.voucher = *b.Voucher
 	}
@@ -123,11 +117,9 @@ func (b body) check(req *request, bu storage.BusinessUnit) error {
 		// The voucher's face value is credited; an amount sent with it is
 		// ignored, as in seed 001 (asks 1, credits 5.00).
 	case b.Amount == nil || b.Amount.Amount == nil:
-		return tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
-			"amount.amount is required when no voucher is given")
+		return tmf.Fail(tmf.CodeMissingField, "amount.amount is required when no voucher is given")
 	case *b.Amount.Amount <= 0:
-		return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
-			"amount.amount must be greater than 0; got %s", *b.Amount.Amount)
+		return tmf.Fail(tmf.CodeInvalidField, "amount.amount must be greater than 0; got %s", *b.Amount.Amount)
 	default:
 		req.amount = *b.Amount.Amount
 	}
@@ -136,19 +128,16 @@ func (b body) check(req *request, bu storage.BusinessUnit) error {
 	if b.Bucket != nil {
 		switch id := b.Bucket.ID; {
 		case id == "":
-			return tmf.Errorf(http.StatusBadRequest, tmf.CodeMissingField, "Missing field",
-				"bucket.id is required when bucket is given (leave bucket out for the primary balance %q)", defaultBucket)
+			return tmf.Fail(tmf.CodeMissingField, "bucket.id is required when bucket is given (leave bucket out for the primary balance %q)", defaultBucket)
 		case len(id) > maxIDLength:
-			return tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidField, "Invalid field",
-				"bucket.id must be at most %d characters; got %d", maxIDLength, len(id))
+			return tmf.Fail(tmf.CodeInvalidField, "bucket.id must be at most %d characters; got %d", maxIDLength, len(id))
 		default:
 			req.bucketID = id
 		}
 	}
 
 	if b.Amount != nil && b.Amount.Units != nil && *b.Amount.Units != bu.Currency {
-		return tmf.Errorf(http.StatusUnprocessableEntity, CodeCurrencyMismatch, "Currency mismatch",
-			"amount.units must be %s, the currency of business unit %s; got %q", bu.Currency, bu.ID, clip(*b.Amount.Units))
+		return tmf.Fail(tmf.CodeCurrencyMismatch, "amount.units must be %s, the currency of business unit %s; got %q", bu.Currency, bu.ID, *b.Amount.Units)
 	}
 	return nil
 }
@@ -162,16 +151,14 @@ func idempotencyKey(r *http.Request, corr string) (key, header string, err error
 		return corr, "X-Correlation-ID", nil
 	}
 	if len(vals) > 1 {
-		return "", "", tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidHeader, "Invalid header",
-			"Idempotency-Key must be sent once; got %d values", len(vals))
+		return "", "", tmf.Fail(tmf.CodeInvalidHeader, "Idempotency-Key must be sent once; got %d values", len(vals))
 	}
 	k := vals[0]
 	if len(k) >= 2 && k[0] == '"' && k[len(k)-1] == '"' {
 		k = k[1 : len(k)-1]
 	}
 	if k == "" || len(k) > maxKeyLength {
-		return "", "", tmf.Errorf(http.StatusBadRequest, tmf.CodeInvalidHeader, "Invalid header",
-			"Idempotency-Key must be 1 to %d characters; got %d", maxKeyLength, len(k))
+		return "", "", tmf.Fail(tmf.CodeInvalidHeader, "Idempotency-Key must be 1 to %d characters; got %d", maxKeyLength, len(k))
 	}
 	return k, "Idempotency-Key", nil
 }
@@ -216,13 +203,4 @@ func digits(s string) bool {
 		}
 	}
 	return true
-}
-
-// clip shortens a value quoted back in a message.
-func clip(s string) string {
-	const n = 40
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }
