@@ -73,6 +73,9 @@ func parseQuery(raw string, bu storage.BusinessUnit) (storage.ActionWindow, erro
 		// business unit's zone: up to the last instant before the next
 		// midnight (days around a DST change are 23 or 25 hours long).
 		w.To = w.To.In(bu.Location()).AddDate(0, 0, 1).Add(-time.Nanosecond).UTC()
+		if err := tmf.CheckQueryTime(paramTo, to, w.To); err != nil {
+			return w, err
+		}
 	}
 
 	typ, err := required(q, paramType)

@@ -55,8 +55,8 @@ func SetClock(clk *clock.Clock) http.Handler {
 			return
 		}
 		t, err := time.Parse(time.RFC3339, body.Now)
-		if err != nil || t.Before(epoch) {
-			tmf.WriteError(w, r, tmf.Invalid("now", "an RFC 3339 time from 1970 on, like 2022-11-08T00:25:18-05:00", body.Now))
+		if err != nil || t.Before(epoch) || t.After(tmf.ClockLatest) {
+			tmf.WriteError(w, r, tmf.Invalid("now", "an RFC 3339 time from 1970 to 9000-01-01, like 2022-11-08T00:25:18-05:00", body.Now))
 			return
 		}
 		clk.Freeze(t.Truncate(time.Millisecond))

@@ -70,7 +70,7 @@ func checkAmount(field string, a money.Amount, positive bool) error {
 func parseExpiry(field, s string, now time.Time, bu storage.BusinessUnit) (time.Time, error) {
 	t, err := storage.ResolveExpiry(s, now, bu.Location())
 	if err != nil {
-		return time.Time{}, tmf.Invalid(field, "like +30d or 2030-01-01T00:00:00-05:00", s)
+		return time.Time{}, tmf.Invalid(field, "like +30d or 2030-01-01T00:00:00-05:00, in years 1 to 9999 in UTC", s)
 	}
 	return t.Truncate(time.Millisecond), nil
 }

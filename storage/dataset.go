@@ -198,8 +198,8 @@ func resolveExpiry(s string, now time.Time, loc *time.Location) (time.Time, erro
 		return time.Date(y, mo, d+days, 0, 0, 0, 0, loc).UTC(), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("expiry must be like +30d or 2030-01-01T00:00:00-05:00; got %q", s)
+	if err != nil || !tmf.InCalendar(t) {
+		return time.Time{}, fmt.Errorf("expiry must be like +30d or 2030-01-01T00:00:00-05:00, in years 1 to 9999 in UTC; got %q", s)
 	}
 	return t.UTC(), nil
 }

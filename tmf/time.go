@@ -23,6 +23,31 @@ func FormatMillis(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(layoutMillis)
 }
 
+// The calendar every time prepay takes must lie in: years 1 to 9999 in UTC,
+// after its offset is applied, the years a time can be written in. A time
+// outside it could be read but never written back (an expiry of
+// 9999-12-31T23:00:00-05:00 is in year 10000 in UTC).
+var (
+	calendarStart = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	calendarEnd   = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// ClockLatest is the latest the sandbox clock may be set to: validity
+// periods and expiries added to the clock's now stay within the calendar.
+var ClockLatest = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// InCalendar reports whether t lies in years 1 to 9999 in UTC.
+func InCalendar(t time.Time) bool { return !t.Before(calendarStart) && t.Before(calendarEnd) }
+
+// CheckQueryTime refuses a query time outside the calendar with a 400
+// naming param and the value given.
+func CheckQueryTime(param, given string, t time.Time) error {
+	if !InCalendar(t) {
+		return Fail(CodeInvalidQuery, "%s must lie between years 1 and 9999 in UTC; got %q", param, given)
+	}
+	return nil
+}
+
 // Millis is a time written in the TMF millisecond format in a zone.
 type Millis struct {
 	Time time.Time
@@ -41,13 +66,13 @@ func (m Millis) MarshalJSON() ([]byte, error) {
 // upper bound can take in the whole day. A failure is a 400 naming param.
 func ParseQueryTime(param, s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), false, nil
+		return t.UTC(), false, CheckQueryTime(param, s, t)
 	}
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, loc); err == nil {
-		return t.UTC(), false, nil
+		return t.UTC(), false, CheckQueryTime(param, s, t)
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		return t.UTC(), true, nil
+		return t.UTC(), true, CheckQueryTime(param, s, t)
 	}
 	return time.Time{}, false, Fail(CodeInvalidQuery, "%s must be like 2022-09-26T00:00:00, 2022-09-26T00:00:00-05:00 or 2022-09-26; got %q", param, s)
 }
