@@ -60,20 +60,22 @@ type Store struct {
 }
 
 // Open opens (or creates) the database at path. A file that is locked by
-// another process, is not a bbolt file, or has another schema version is
-// refused with a one-line reason and left as it is.
+// another process, is not a bbolt file, is damaged anywhere (see check) or
+// has another schema version is refused with a one-line reason and left as
+// it is, byte for byte.
 func Open(path string) (*Store, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("open database %s: is a directory", path)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	fi, err := os.Stat(path)
 	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("open database %s: locked by another process (waited %s)", path, lockTimeout)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
-		return nil, fmt.Errorf("open database %s: not a prepay database or corrupt (%v); left untouched", path, err)
-	case err != nil:
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+	case err == nil && fi.IsDir():
+		return nil, fmt.Errorf("open database %s: is a directory", path)
+	case err == nil && fi.Size() > 0:
+		if err := check(path); err != nil {
+			return nil, err
+		}
+	}
+	db, err := openBolt(path, &bolt.Options{Timeout: lockTimeout})
+	if err != nil {
+		return nil, err
 	}
 	s := &Store{db: db, writes: make(chan *write, 1024), done: make(chan struct{})}
 	if err := s.checkSchema(); err != nil {
@@ -90,6 +92,52 @@ func Open(path string) (*Store, error) {
 	}
 	go s.writer()
 	return s, nil
+}
+
+// openBolt opens path with opts, saying in one line why it cannot.
+func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, opts)
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("open database %s: locked by another process (waited %s)", path, lockTimeout)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("open database %s: not a prepay database or corrupt (%v); left untouched", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// check walks every page of the file at path, as bbolt's Tx.Check does —
+// every page reachable once, well-formed, keys in order, the free list
+// sound — before the server opens it for writing. A file damaged in the
+// middle is refused at start like one damaged at its head, rather than
+// served until a request meets the damage. It opens the file read-only,
+// so nothing is written to a damaged file, not even its free list.
+func check(path string) error {
+	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var first error
+	problems := 0
+	err = db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			if first == nil {
+				first = err
+			}
+			problems++
+		}
+		return nil
+	})
+	if err == nil && first != nil {
+		err = fmt.Errorf("%d damaged places, the first: %v", problems, first)
+	}
+	if err != nil {
+		return fmt.Errorf("open database %s: corrupt (%v); left untouched", path, err)
+	}
+	return nil
 }
 
 // checkSchema accepts an empty file (to be filled by Load) or one of this
