@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,8 +35,21 @@ type testServer struct {
 	handler http.Handler
 	store   *storage.Store
 	clock   *clock.Clock
+	host    *hostClock // the host's time under the sandbox clock
 	dbPath  string
 }
+
+// hostClock is a host clock the test moves by hand, starting at testNow.
+type hostClock struct{ at atomic.Pointer[time.Time] }
+
+func newHostClock() *hostClock {
+	h := &hostClock{}
+	h.set(testNow)
+	return h
+}
+
+func (h *hostClock) now() time.Time  { return *h.at.Load() }
+func (h *hostClock) set(t time.Time) { h.at.Store(&t) }
 
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
@@ -55,7 +69,9 @@ func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	clk := clock.Fixed(testNow)
+	host := newHostClock()
+	clk := clock.New(host.now)
+	clk.Freeze(testNow)
 	if err := store.Load(ds, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +85,7 @@ func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 		t.Fatal(err)
 	}
 	h := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs})
-	return &testServer{handler: h, store: store, clock: clk, dbPath: path}
+	return &testServer{handler: h, store: store, clock: clk, host: host, dbPath: path}
 }
 
 // newTestServerWithJMAdmin is newTestServer with one more client, an

@@ -108,6 +108,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	// The address first: a busy port must leave no new database behind.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
 	store, err := storage.Open(cfg.db)
 	if err != nil {
 		return err
@@ -123,6 +130,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("load data set: %w", err)
 		}
 		logger.Info("loaded data set", "db", cfg.db, "subscribers", len(ds.Subscribers))
+	}
+	// A clock frozen before a restart stays frozen: a retry after the
+	// restart sees the same sandbox time as before it.
+	if at, frozen, err := store.FrozenClock(); err != nil {
+		return fmt.Errorf("read sandbox clock: %w", err)
+	} else if frozen {
+		clk.Freeze(at)
 	}
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
@@ -143,10 +157,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "db", cfg.db)
 

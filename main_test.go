@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -170,5 +171,73 @@ func TestRunRefusesBadStart(t *testing.T) {
 	after, _ := os.ReadFile(corrupt)
 	if diff := cmp.Diff(garbage, after); diff != "" {
 		t.Errorf("corrupt file was changed")
+	}
+}
+
+// TestRunBusyPortLeavesNoFile starts a second server on a port in use: it
+// fails, and creates no database file.
+func TestRunBusyPortLeavesNoFile(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	db := filepath.Join(t.TempDir(), "new.db")
+	err = run(context.Background(), []string{"prepay", "-addr", busy.Addr().String(), "-db", db},
+		func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("run on a busy port = nil, want an error")
+	}
+	if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
+		t.Errorf("a database was created: %v", statErr)
+	}
+}
+
+// TestRunKeepsFrozenClock freezes the sandbox clock in 2022, tops up with a
+// key, restarts the server and retries the key: the clock is still frozen
+// and the retry is a replay that credits nothing.
+func TestRunKeepsFrozenClock(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prepay.db")
+	send := func(base, method, path, body string, header map[string]string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	const frozen = `{"now":"2022-11-08T05:25:18.000Z","frozen":true}`
+	topup := amountTopup("18769990001", "5.00")
+	hdr := topupHeaders("FIXED", "key-k")
+
+	base, stop := startRun(t, db)
+	if resp, body := send(base, "PUT", "/sandbox/v1/clock", `{"now":"2022-11-08T00:25:18-05:00"}`, asAdmin); resp.StatusCode != 200 || strings.TrimSpace(body) != frozen {
+		t.Fatalf("freeze: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := send(base, "POST", "/bot-ux/v1/JM/topupBalance", topup, hdr); resp.StatusCode != 200 {
+		t.Fatalf("top-up: %d %s", resp.StatusCode, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	base, stop = startRun(t, db)
+	defer stop()
+	if resp, body := send(base, "GET", "/sandbox/v1/clock", "", asAdmin); strings.TrimSpace(body) != frozen {
+		t.Errorf("clock after restart: %d %s, want %s", resp.StatusCode, body, frozen)
+	}
+	if resp, _ := send(base, "POST", "/bot-ux/v1/JM/topupBalance", topup, hdr); resp.StatusCode != 200 || resp.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry after restart: %d replayed=%q, want a replay", resp.StatusCode, resp.Header.Get("Idempotent-Replayed"))
+	}
+	_, svc := send(base, "GET", "/sandbox/v1/JM/services/18769990001", "", asAdmin)
+	if !strings.Contains(svc, `"allowance":155.00`) {
+		t.Errorf("service after the retry: %s, want allowance 155.00 (one credit)", svc)
 	}
 }

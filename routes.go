@@ -78,8 +78,8 @@ func routes(mux *router, d deps) {
 	mux.Handle("POST /sandbox/v1/reset",
 		d.guard.Require(auth.ScopeAdmin, sandbox.Reset(d.store, d.clock, d.guard, d.dataSet, fs.Reload)))
 	mux.Handle("GET /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ShowClock(d.clock)))
-	mux.Handle("PUT /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.SetClock(d.clock)))
-	mux.Handle("DELETE /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ThawClock(d.clock)))
+	mux.Handle("PUT /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.SetClock(d.store, d.clock)))
+	mux.Handle("DELETE /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ThawClock(d.store, d.clock)))
 	mux.Handle("GET /sandbox/v1/faults", d.guard.Require(auth.ScopeAdmin, fs.List()))
 	mux.Handle("PUT /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Put()))
 	mux.Handle("DELETE /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Delete()))

@@ -353,11 +353,26 @@ func TestTopupIdempotencyRules(t *testing.T) {
 		}
 	})
 
-	t.Run("a record older than 24 hours is not replayed, and is purged", func(t *testing.T) {
+	t.Run("no sandbox clock setting makes a retry new", func(t *testing.T) {
+		s := newTestServer(t)
+		body := amountTopup("18769990001", "5")
+		s.topup(t, "JM", topupHeaders("FIXED", "kept"), body)
+		for _, at := range []time.Time{testNow.Add(48 * time.Hour), testNow.AddDate(-4, 0, 0), testNow.AddDate(100, 0, 0)} {
+			s.clock.Freeze(at)
+			if rec := s.topup(t, "JM", topupHeaders("FIXED", "kept"), body); rec.Header().Get("Idempotent-Replayed") != "true" {
+				t.Errorf("sandbox clock at %v: %d replayed=%q, want a replay", at, rec.Code, rec.Header().Get("Idempotent-Replayed"))
+			}
+		}
+		if got, want := primary(s, "18769990001"), money.MustParse("155.00"); got != want {
+			t.Errorf("balance = %s, want %s: credited once", got, want)
+		}
+	})
+
+	t.Run("a record older than 24 hours of host time is not replayed, and is purged", func(t *testing.T) {
 		s := newTestServer(t)
 		body := amountTopup("18769990001", "5")
 		s.topup(t, "JM", topupHeaders("FIXED", "old"), body)
-		s.clock.Freeze(testNow.Add(24 * time.Hour))
+		s.host.set(testNow.Add(24 * time.Hour))
 		rec := s.topup(t, "JM", topupHeaders("FIXED", "old"), body)
 		if rec.Code != http.StatusOK || rec.Header().Get("Idempotent-Replayed") != "" {
 			t.Errorf("repeat after 24 h: %d replayed=%q, want a fresh 200", rec.Code, rec.Header().Get("Idempotent-Replayed"))

@@ -1,10 +1,12 @@
 // Package clock is the one source of "now" in prepay. It reads the system
-// clock until the sandbox freezes it, so expiry, validity, confirmation dates
-// and idempotency retention all follow one setting. It imports nothing of
+// clock until the sandbox freezes it, so expiry, validity and confirmation
+// dates all follow one setting; Host gives the host's time for what must
+// never follow the sandbox (idempotency retention). It imports nothing of
 // prepay.
 package clock
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -13,6 +15,8 @@ import (
 type Clock struct {
 	system func() time.Time
 	frozen atomic.Pointer[time.Time]
+	// changing orders Change calls: the setting saved last is the one held.
+	changing sync.Mutex
 }
 
 // New returns a clock that follows system until it is frozen.
@@ -36,6 +40,27 @@ func (c *Clock) Now() time.Time {
 		return *t
 	}
 	return c.system().UTC()
+}
+
+// Host returns the host's time in UTC, frozen or not: the time of things
+// no sandbox setting may move, such as how long a retry is remembered.
+func (c *Clock) Host() time.Time { return c.system().UTC() }
+
+// Change freezes the clock at *at, or thaws it when at is nil, once save
+// has recorded the change (in the database, so that a restart finds it).
+// When save fails the clock stays as it was.
+func (c *Clock) Change(at *time.Time, save func() error) error {
+	c.changing.Lock()
+	defer c.changing.Unlock()
+	if err := save(); err != nil {
+		return err
+	}
+	if at == nil {
+		c.Thaw()
+	} else {
+		c.Freeze(*at)
+	}
+	return nil
 }
 
 // Freeze stops the clock at t until Thaw.

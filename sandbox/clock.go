@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"prepay/clock"
+	"prepay/storage"
 	"prepay/tmf"
 )
 
@@ -37,9 +38,11 @@ func ShowClock(clk *clock.Clock) http.Handler {
 }
 
 // SetClock serves PUT /sandbox/v1/clock: {"now": RFC 3339 time} freezes the
-// clock there — expiry, validity, confirmation dates and idempotency
-// retention all follow it — until DELETE or the next PUT.
-func SetClock(clk *clock.Clock) http.Handler {
+// clock there — expiry, validity and confirmation dates follow it; the
+// retention of idempotency records does not — until DELETE or the next PUT.
+// The setting is kept in the database, durably before the answer, so a
+// restart does not thaw it.
+func SetClock(store *storage.Store, clk *clock.Clock) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := requireAllUnits(r); err != nil {
 			tmf.WriteError(w, r, err)
@@ -59,20 +62,31 @@ func SetClock(clk *clock.Clock) http.Handler {
 			tmf.WriteError(w, r, tmf.Invalid("now", "an RFC 3339 time from 1970 to 9000-01-01, like 2022-11-08T00:25:18-05:00", body.Now))
 			return
 		}
-		clk.Freeze(t.Truncate(time.Millisecond))
+		t = t.Truncate(time.Millisecond)
+		if err := clk.Change(&t, func() error {
+			return store.Update(func(tx *storage.Tx) error { return tx.FreezeClock(t) })
+		}); err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
 		tmf.WriteJSON(w, r, http.StatusOK, clockView(clk))
 	})
 }
 
 // ThawClock serves DELETE /sandbox/v1/clock: the clock follows the host's
-// time again.
-func ThawClock(clk *clock.Clock) http.Handler {
+// time again, durably.
+func ThawClock(store *storage.Store, clk *clock.Clock) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := requireAllUnits(r); err != nil {
 			tmf.WriteError(w, r, err)
 			return
 		}
-		clk.Thaw()
+		if err := clk.Change(nil, func() error {
+			return store.Update(func(tx *storage.Tx) error { return tx.ThawClock() })
+		}); err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
 		tmf.WriteJSON(w, r, http.StatusOK, clockView(clk))
 	})
 }

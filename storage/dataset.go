@@ -240,6 +240,11 @@ func writeDataSet(tx *bolt.Tx, ds *DataSet, now time.Time) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
+	for _, name := range keptBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
 	t := &Tx{tx: tx}
 	if err := tx.Bucket(bucketMeta).Put(keySchema, []byte(SchemaVersion)); err != nil {
 		return err

@@ -219,5 +219,5 @@ type Idempotency struct {
 	Fingerprint []byte    `json:"fingerprint"` // hash of the request that made it
 	Status      int       `json:"status"`
 	Body        []byte    `json:"body"`
-	Created     time.Time `json:"created"`
+	Created     time.Time `json:"created"` // host time, never the sandbox clock
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -168,7 +169,7 @@ func (s *Store) addMissingBuckets() error {
 		if tx.Bucket(bucketMeta) == nil {
 			return nil
 		}
-		for _, name := range allBuckets {
+		for _, name := range slices.Concat(allBuckets, keptBuckets) {
 			missing = missing || tx.Bucket(name) == nil
 		}
 		return nil
@@ -177,7 +178,7 @@ func (s *Store) addMissingBuckets() error {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range slices.Concat(allBuckets, keptBuckets) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("add bucket %s: %w", name, err)
 			}

@@ -20,6 +20,9 @@ type op struct {
 	bu     storage.BusinessUnit
 	client storage.Client
 	now    time.Time
+	// host is the host's time, which judges how long a key is remembered:
+	// no sandbox clock setting, restart or advance can make a retry new.
+	host time.Time
 }
 
 // outcome is what one run of a top-up's transaction decided: a body to send,

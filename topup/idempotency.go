@@ -10,8 +10,8 @@ import (
 	"prepay/tmf"
 )
 
-// retention is how long a top-up's answer is replayed to a repeat of its
-// key.
+// retention is how long, in host time, a top-up's answer is replayed to a
+// repeat of its key.
 const retention = 24 * time.Hour
 
 // purgeBatch bounds how many expired records one top-up deletes. Each
@@ -30,7 +30,7 @@ func replay(tx *storage.Tx, o op) (out outcome, found bool, err error) {
 		return outcome{}, false, nil
 	case err != nil:
 		return outcome{}, false, fmt.Errorf("read idempotency record: %w", err)
-	case o.now.Sub(rec.Created) >= retention:
+	case o.host.Sub(rec.Created) >= retention:
 		return outcome{}, false, nil
 	case !bytes.Equal(rec.Fingerprint, o.req.fingerprint):
 		out, err := refuse(tmf.Fail(tmf.CodeKeyReused, "%s %q was used within the last 24 h with a different request; send a new key for a new top-up",
@@ -50,11 +50,11 @@ func remember(tx *storage.Tx, o op, status int, body []byte) error {
 		Fingerprint: o.req.fingerprint,
 		Status:      status,
 		Body:        body,
-		Created:     o.now,
+		Created:     o.host,
 	}); err != nil {
 		return fmt.Errorf("store idempotency record: %w", err)
 	}
-	if _, err := tx.PurgeIdempotency(o.now.Add(-retention), purgeBatch); err != nil {
+	if _, err := tx.PurgeIdempotency(o.host.Add(-retention), purgeBatch); err != nil {
 		return fmt.Errorf("purge idempotency records: %w", err)
 	}
 	return nil

@@ -70,7 +70,8 @@ func (h *handler) run(r *http.Request, bu storage.BusinessUnit, req request) (ou
 		bu:     bu,
 		client: auth.Client(r.Context()),
 		// Stored times equal what the wire shows, to the millisecond.
-		now: h.clk.Now().Truncate(time.Millisecond),
+		now:  h.clk.Now().Truncate(time.Millisecond),
+		host: h.clk.Host(),
 	}
 	var out outcome
 	err := h.store.Update(func(tx *storage.Tx) error {
