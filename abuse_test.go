@@ -294,6 +294,8 @@ func TestAbuseBadRequestsChangeNothing(t *testing.T) {
 				switch {
 				case selfcare && resp.StatusCode == http.StatusTooManyRequests:
 					want = http.StatusTooManyRequests // its limit is part of the abuse
+				case want == http.StatusUnauthorized && tmfCode(body) == "TOO_MANY_FAILURES":
+					want = http.StatusTooManyRequests // so is the lockout of guessed secrets
 				case want == 0 && resp.StatusCode >= 400 && resp.StatusCode < 500:
 					want = resp.StatusCode
 				}

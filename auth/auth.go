@@ -40,6 +40,7 @@ type Guard struct {
 	clients  atomic.Pointer[map[string]storage.Client]
 	mu       sync.Mutex
 	limiters map[string]*limiter
+	guesses  lockout
 	// dummy is checked against when the client is unknown, so that an
 	// unknown id costs the same time as a wrong secret.
 	dummy storage.Client
@@ -47,7 +48,7 @@ type Guard struct {
 
 // New returns a guard over the clients in store.
 func New(store *storage.Store, now func() time.Time) (*Guard, error) {
-	g := &Guard{store: store, now: now, limiters: map[string]*limiter{},
+	g := &Guard{store: store, now: now, limiters: map[string]*limiter{}, guesses: lockout{pairs: map[pair]*failures{}},
 		dummy: storage.Client{Salt: []byte("dummy-salt"), SecretHash: storage.HashSecret([]byte("dummy-salt"), "x")}}
 	return g, g.Reload()
 }
@@ -99,7 +100,7 @@ func BusinessUnit(ctx context.Context) storage.BusinessUnit {
 // may use it.
 func (g *Guard) Require(scope string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := g.authenticate(r)
+		c, err := g.authenticate(w, r)
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return
@@ -126,7 +127,10 @@ func (g *Guard) Require(scope string, next http.Handler) http.Handler {
 	})
 }
 
-func (g *Guard) authenticate(r *http.Request) (storage.Client, error) {
+// authenticate checks the credentials headers. A wrong secret, or an
+// unknown client_id, counts towards its pair's lockout; a locked pair is
+// refused before its secret is looked at.
+func (g *Guard) authenticate(w http.ResponseWriter, r *http.Request) (storage.Client, error) {
 	id, secret := r.Header.Get("client_id"), r.Header.Get("client_secret")
 	switch {
 	case id == "" || secret == "":
@@ -140,14 +144,21 @@ func (g *Guard) authenticate(r *http.Request) (storage.Client, error) {
 	case len(secret) < minCredentialLength:
 		return storage.Client{}, tmf.Fail(tmf.CodeInvalidCredentials, "client_secret must be at least %d characters; got %d", minCredentialLength, len(secret))
 	}
+	who, now := pair{clientID: id, addr: remoteAddr(r)}, g.now()
+	if err := g.guesses.locked(w, who, now); err != nil {
+		return storage.Client{}, err
+	}
 	c, ok := (*g.clients.Load())[id]
 	if !ok {
 		g.dummy.CheckSecret(secret)
+		g.guesses.fail(who, now)
 		return storage.Client{}, tmf.Fail(tmf.CodeUnknownClient, "client_id %q is not registered", id)
 	}
 	if !c.CheckSecret(secret) {
+		g.guesses.fail(who, now)
 		return storage.Client{}, tmf.Fail(tmf.CodeWrongSecret, "client_secret is wrong for client_id %q", id)
 	}
+	g.guesses.succeed(who)
 	return c, nil
 }
 

@@ -140,3 +140,79 @@ func TestRateLimit(t *testing.T) {
 		t.Error("unlimited client got X-RateLimit-Limit")
 	}
 }
+
+// TestLockout guesses secrets from one address: the 11th attempt within a
+// minute is a 429 with Retry-After whatever secret it sends, another
+// address is not locked out, the lockout ends after a minute, and a right
+// secret before the lockout forgives the wrong ones.
+func TestLockout(t *testing.T) {
+	h, ft := newGuarded(t)
+	type attempt struct {
+		id, secret, addr string
+		wantStatus       int
+		wantCode         string
+		wantRetryAfter   string
+	}
+	send := func(t *testing.T, a attempt) {
+		t.Helper()
+		req := httptest.NewRequest("GET", "/bu/JM/balances", nil)
+		req.RemoteAddr = a.addr + ":40000"
+		req.Header.Set("client_id", a.id)
+		req.Header.Set("client_secret", a.secret)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var e struct{ Code string }
+		json.Unmarshal(rec.Body.Bytes(), &e)
+		if rec.Code != a.wantStatus || (a.wantCode != "" && e.Code != a.wantCode) || rec.Header().Get("Retry-After") != a.wantRetryAfter {
+			t.Errorf("%s/%s from %s = %d %s Retry-After %q; want %d %s %q", a.id, a.secret, a.addr,
+				rec.Code, e.Code, rec.Header().Get("Retry-After"), a.wantStatus, a.wantCode, a.wantRetryAfter)
+		}
+	}
+	const guesser, other = "203.0.113.7", "198.51.100.9"
+	wrong := attempt{"readonly", "guess-secret", guesser, 401, "WRONG_SECRET", ""}
+	right := attempt{"readonly", "readonly-secret", guesser, 200, "", ""}
+	locked := func(secs string) attempt {
+		return attempt{"readonly", "readonly-secret", guesser, 429, "TOO_MANY_FAILURES", secs}
+	}
+
+	t.Run("ten wrong secrets lock the pair for a minute", func(t *testing.T) {
+		for range 10 {
+			send(t, wrong)
+		}
+		send(t, locked("60"))
+		send(t, attempt{"readonly", "guess-secret", guesser, 429, "TOO_MANY_FAILURES", "60"})
+		send(t, attempt{"readonly", "readonly-secret", other, 200, "", ""})
+		send(t, attempt{"sandbox-admin", "sandbox-admin-secret", guesser, 200, "", ""})
+		ft.t = ft.t.Add(59*time.Second + 500*time.Millisecond)
+		send(t, locked("1"))
+		ft.t = ft.t.Add(500 * time.Millisecond)
+		send(t, right)
+	})
+	t.Run("a right secret before the lockout forgives", func(t *testing.T) {
+		ft.t = ft.t.Add(time.Hour)
+		for range 9 {
+			send(t, wrong)
+		}
+		send(t, right)
+		for range 9 {
+			send(t, wrong)
+		}
+		send(t, right)
+	})
+	t.Run("failures older than a minute do not count", func(t *testing.T) {
+		ft.t = ft.t.Add(time.Hour)
+		for range 9 {
+			send(t, wrong)
+		}
+		ft.t = ft.t.Add(time.Minute)
+		send(t, wrong)
+		send(t, right)
+	})
+	t.Run("an unknown client_id counts like a wrong secret", func(t *testing.T) {
+		ft.t = ft.t.Add(time.Hour)
+		for range 10 {
+			send(t, attempt{"nobody-here", "whatever", guesser, 401, "UNKNOWN_CLIENT", ""})
+		}
+		send(t, attempt{"nobody-here", "whatever", guesser, 429, "TOO_MANY_FAILURES", "60"})
+	})
+}
