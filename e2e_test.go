@@ -20,6 +20,7 @@ import (
 
 	"prepay/auth"
 	"prepay/clock"
+	"prepay/counters"
 	"prepay/storage"
 )
 
@@ -84,7 +85,7 @@ func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs})
+	h := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs, counts: counters.New()})
 	return &testServer{handler: h, store: store, clock: clk, host: host, dbPath: path}
 }
 

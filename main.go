@@ -20,6 +20,7 @@ import (
 
 	"prepay/auth"
 	"prepay/clock"
+	"prepay/counters"
 	"prepay/faults"
 	"prepay/storage"
 )
@@ -148,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	handler := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs})
+	handler := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs, counts: counters.New()})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -23,6 +23,7 @@ type deps struct {
 	guard   *auth.Guard
 	dataSet *storage.DataSet // what reset restores
 	faults  *faults.Set      // the sandbox's injected faults
+	counts  *counters.Set    // this server's operational counters
 }
 
 // newHandler builds the whole HTTP stack: every route, then the middleware,
@@ -30,7 +31,7 @@ type deps struct {
 func newHandler(logger *slog.Logger, d deps) http.Handler {
 	mux := &router{ServeMux: http.NewServeMux()}
 	routes(mux, d)
-	return tmf.Recover(logger)(tmf.Correlate(logger)(tmf.LogRequests(logger, counters.Observe)(tmf.Routes(mux.ServeMux))))
+	return tmf.Recover(logger)(tmf.Correlate(logger)(tmf.LogRequests(logger, d.counts.Observe)(tmf.Routes(mux.ServeMux))))
 }
 
 // router is a mux that remembers the patterns registered on it, so that a
@@ -59,7 +60,7 @@ func routes(mux *router, d deps) {
 	mux.Handle("GET /bot-ux/{version}/{businessId}/services/{serviceNo}/realTimeBalances",
 		d.guard.Require(auth.ScopeBalances, fs.Wrap(faults.RouteBalances, balances.Handler(d.store, d.clock))))
 	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance",
-		d.guard.Require(auth.ScopeTopup, fs.Wrap(faults.RouteTopup, topup.Handler(d.store, d.clock))))
+		d.guard.Require(auth.ScopeTopup, fs.Wrap(faults.RouteTopup, topup.Handler(d.store, d.clock, d.counts))))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/balanceActionHistory",
 		d.guard.Require(auth.ScopeHistory, fs.Wrap(faults.RouteHistory, history.Handler(d.store, d.clock))))
 
@@ -87,7 +88,7 @@ func routes(mux *router, d deps) {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(d.store))
 	mux.Handle("GET /openapi.json", openAPI())
-	mux.Handle("GET /debug/vars", counters.Handler())
+	mux.Handle("GET /debug/vars", d.counts.Handler())
 }
 
 // healthz says the process is up.

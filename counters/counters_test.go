@@ -2,6 +2,7 @@ package counters
 
 import (
 	"encoding/json"
+	"math"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -22,30 +23,31 @@ type snapshot struct {
 	Memstats map[string]any
 }
 
-func read(t *testing.T) snapshot {
+func read(t *testing.T, s *Set) snapshot {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/vars", nil))
-	var s snapshot
-	if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/vars", nil))
+	var snap snapshot
+	if err := json.Unmarshal(rec.Body.Bytes(), &snap); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, rec.Body)
 	}
-	return s
+	return snap
 }
 
 func TestCounters(t *testing.T) {
 	const route = "GET /counters-test"
-	before := read(t)
+	s := New()
+	before := read(t, s)
 	var wg sync.WaitGroup
 	for _, d := range []time.Duration{0, 100 * time.Microsecond, 101 * time.Microsecond, 3 * time.Millisecond, time.Minute} {
-		wg.Go(func() { Observe(route, 200, d) })
+		wg.Go(func() { s.Observe(route, 200, d) })
 	}
-	wg.Go(func() { Observe(route, 404, time.Millisecond) })
-	wg.Go(func() { TopupCredited("JMD", money.MustParse("5.00")) })
-	wg.Go(func() { TopupCredited("JMD", money.MustParse("0.25")) })
-	wg.Go(func() { TopupCredited("BSD", money.MustParse("10.00")) })
+	wg.Go(func() { s.Observe(route, 404, time.Millisecond) })
+	wg.Go(func() { s.TopupCredited("JMD", money.MustParse("5.00")) })
+	wg.Go(func() { s.TopupCredited("JMD", money.MustParse("0.25")) })
+	wg.Go(func() { s.TopupCredited("BSD", money.MustParse("10.00")) })
 	wg.Wait()
-	after := read(t)
+	after := read(t, s)
 
 	if diff := cmp.Diff(map[string]int64{"200": 5, "404": 1}, after.Prepay.Requests[route]); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
@@ -69,9 +71,23 @@ func TestCounters(t *testing.T) {
 	}
 }
 
-// TestHandlerTwice: building the handler again (every test server does)
-// must not publish the map again, which would panic.
-func TestHandlerTwice(t *testing.T) {
-	Handler()
-	Handler()
+// TestSetsCountApart: two sets in one process (two test servers) share
+// nothing.
+func TestSetsCountApart(t *testing.T) {
+	a, b := New(), New()
+	a.TopupCredited("JMD", money.MustParse("5.00"))
+	if got := read(t, b).Prepay.TopupsCredited; got != 0 {
+		t.Errorf("b counted a's top-up: %d", got)
+	}
+}
+
+// TestTotalStopsAtTheTop: a sum of amounts never wraps negative.
+func TestTotalStopsAtTheTop(t *testing.T) {
+	s := New()
+	for range 3 {
+		s.TopupCredited("JMD", money.Amount(math.MaxInt64/2))
+	}
+	if got := read(t, s).Prepay.TopupAmount["JMD"]; got != math.MaxInt64 {
+		t.Errorf("total = %d, want it held at %d", got, int64(math.MaxInt64))
+	}
 }

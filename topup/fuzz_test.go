@@ -15,6 +15,7 @@ import (
 
 	"prepay/auth"
 	"prepay/clock"
+	"prepay/counters"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -134,6 +135,6 @@ func fuzzHandler(tb testing.TB) http.Handler {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance", guard.Require(auth.ScopeTopup, Handler(store, clk)))
+	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance", guard.Require(auth.ScopeTopup, Handler(store, clk, counters.New())))
 	return tmf.Correlate(slog.New(slog.NewJSONHandler(io.Discard, nil)))(mux)
 }

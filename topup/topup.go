@@ -20,19 +20,20 @@ import (
 // handler is the endpoint, built once with its dependencies and the parsed
 // stub answer.
 type handler struct {
-	store *storage.Store
-	clk   *clock.Clock
-	stub  stub
+	store  *storage.Store
+	clk    *clock.Clock
+	counts *counters.Set
+	stub   stub
 }
 
 // Handler serves POST /bot-ux/v1/{businessId}/topupBalance. It panics if the
 // embedded stub answer does not parse, which only a broken build can cause.
-func Handler(store *storage.Store, clk *clock.Clock) http.Handler {
+func Handler(store *storage.Store, clk *clock.Clock, counts *counters.Set) http.Handler {
 	s, err := parseStub(stubFile)
 	if err != nil {
 		panic(err)
 	}
-	return &handler{store: store, clk: clk, stub: s}
+	return &handler{store: store, clk: clk, counts: counts, stub: s}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +55,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if out.replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	} else {
-		counters.TopupCredited(bu.Currency, out.credited)
+		h.counts.TopupCredited(bu.Currency, out.credited)
 	}
 	tmf.FromContext(r.Context()).Log.InfoContext(r.Context(), "top-up",
 		"service", req.serviceNo, "replayed", out.replayed, "seq", out.seq)
