@@ -20,56 +20,71 @@ func recoverer(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &recorder{ResponseWriter: w}
 		defer func() {
-			v := recover()
-			if v == nil {
-				return
+			if v := recover(); v != nil {
+				answerPanic(logger, rw, r, v)
 			}
-			if v == http.ErrAbortHandler {
-				panic(v) // the server's own signal to drop the connection
-			}
-			logger.ErrorContext(r.Context(), "panic", "panic", v,
-				"correlation_id", w.Header().Get("X-Correlation-ID"),
-				"method", r.Method, "path", r.URL.Path)
-			if rw.status != 0 {
-				return // the answer has begun; nothing sound can follow it
-			}
-			WriteError(rw, r, Fail(CodeInternal, "the server could not complete the request"))
 		}()
 		next.ServeHTTP(rw, r)
 	})
 }
 
+// answerPanic logs the panic v with the request's correlation id and
+// answers a TMF630 500, unless the answer has begun (nothing sound can
+// follow it). The server's own signal to drop the connection goes on up.
+func answerPanic(logger *slog.Logger, rw *recorder, r *http.Request, v any) {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	logger.ErrorContext(r.Context(), "panic", "panic", v,
+		"correlation_id", rw.Header().Get("X-Correlation-ID"),
+		"method", r.Method, "path", r.URL.Path)
+	if rw.status == 0 {
+		WriteError(rw, r, Fail(CodeInternal, "the server could not complete the request"))
+	}
+}
+
 // LogRequests writes one JSON line per request: method, route pattern,
 // status, duration, bytes, client id and correlation id. observe, when not
-// nil, is told the same facts (the counters use it).
+// nil, is told the same facts (the counters use it). A request whose
+// handler panics is answered 500 here, so that it is logged and counted
+// like any other.
 func LogRequests(logger *slog.Logger, observe func(pattern string, status int, d time.Duration)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now() // a duration, not business time: the sandbox clock does not apply
 			rw := &recorder{ResponseWriter: w}
+			defer func() {
+				if v := recover(); v != nil {
+					answerPanic(logger, rw, r, v)
+				}
+				logRequest(logger, observe, rw, r, time.Since(start))
+			}()
 			next.ServeHTTP(rw, r)
-			d := time.Since(start)
-			status := rw.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			pattern := r.Pattern
-			if pattern == "" {
-				pattern = "unmatched"
-			}
-			info := FromContext(r.Context())
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method),
-				slog.String("route", pattern),
-				slog.Int("status", status),
-				slog.Int64("duration_us", d.Microseconds()),
-				slog.Int64("bytes", rw.bytes),
-				slog.String("client_id", info.ClientID),
-				slog.String("correlation_id", info.CorrelationID))
-			if observe != nil {
-				observe(pattern, status, d)
-			}
 		})
+	}
+}
+
+// logRequest writes a request's line and tells observe.
+func logRequest(logger *slog.Logger, observe func(pattern string, status int, d time.Duration), rw *recorder, r *http.Request, d time.Duration) {
+	status := rw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	pattern := r.Pattern
+	if pattern == "" {
+		pattern = "unmatched"
+	}
+	info := FromContext(r.Context())
+	logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method),
+		slog.String("route", pattern),
+		slog.Int("status", status),
+		slog.Int64("duration_us", d.Microseconds()),
+		slog.Int64("bytes", rw.bytes),
+		slog.String("client_id", info.ClientID),
+		slog.String("correlation_id", info.CorrelationID))
+	if observe != nil {
+		observe(pattern, status, d)
 	}
 }
 

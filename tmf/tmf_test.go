@@ -353,6 +353,42 @@ func TestLogRequests(t *testing.T) {
 	}
 }
 
+// TestLogRequestsPanic: a handler that panics is answered 500, logged with
+// its line and counted like any request, and the server goes on.
+func TestLogRequestsPanic(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	var observed []int
+	observe := func(pattern string, status int, d time.Duration) { observed = append(observed, status) }
+	h := Recover(logger)(Correlate(logger)(LogRequests(logger, observe)(Routes(mux))))
+	req := httptest.NewRequest("GET", "/boom", nil)
+	req.Header.Set("X-Correlation-ID", "boom-1")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"INTERNAL_ERROR"`) {
+		t.Errorf("answer = %d %s", rec.Code, rec.Body)
+	}
+	var panicked, logged bool
+	for _, l := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var line map[string]any
+		json.Unmarshal(l, &line)
+		switch line["msg"] {
+		case "panic":
+			panicked = line["correlation_id"] == "boom-1"
+		case "request":
+			logged = line["route"] == "GET /boom" && line["status"] == 500.0 && line["bytes"].(float64) > 0 && line["correlation_id"] == "boom-1"
+		}
+	}
+	if !panicked || !logged {
+		t.Errorf("want a panic line and a request line with status 500 and the correlation id; got:\n%s", logs.String())
+	}
+	if diff := cmp.Diff([]int{500}, observed); diff != "" {
+		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+}
+
 func TestLOB(t *testing.T) {
 	tests := []struct {
 		lob, wantCode string
