@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"prepay/storage"
+	"prepay/tmf"
 )
 
 // sandboxAdmin is the admin client with a correlation id, so that golden
@@ -178,7 +179,7 @@ func TestSandboxPutThenRead(t *testing.T) {
 
 	// The store is the shared truth the business endpoints read.
 	err := s.store.View(func(tx *storage.Tx) error {
-		sub, err := tx.Service("JM", "18760000001", storage.LOBPrepaid)
+		sub, err := tx.Service("JM", "18760000001", tmf.LOBPrepaid)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"prepay/money"
 	"prepay/storage"
+	"prepay/tmf"
 )
 
 // seedTopup is seed 001's request body without its stray trailing comma.
@@ -306,7 +307,7 @@ func TestTopupIdempotencyRules(t *testing.T) {
 			t.Fatalf("unknown service: %d, want 404", rec.Code)
 		}
 		sub := s.subscriber(t, "JM", "18769990001")
-		sub.ServiceNo, sub.LOB = "18760000001", storage.LOBPrepaid
+		sub.ServiceNo, sub.LOB = "18760000001", tmf.LOBPrepaid
 		if err := s.store.Update(func(tx *storage.Tx) error { return tx.PutSubscriber(sub) }); err != nil {
 			t.Fatal(err)
 		}

@@ -20,12 +20,13 @@ import (
 	"prepay/tmf"
 )
 
-// Scopes of the operations.
+// Scopes of the operations, as storage defines them for the clients it
+// holds.
 const (
-	ScopeBalances = "balances:read"
-	ScopeTopup    = "topup:write"
-	ScopeHistory  = "history:read"
-	ScopeAdmin    = "sandbox:admin"
+	ScopeBalances = storage.ScopeBalances
+	ScopeTopup    = storage.ScopeTopup
+	ScopeHistory  = storage.ScopeHistory
+	ScopeAdmin    = storage.ScopeAdmin
 )
 
 // minCredentialLength is the operator's documented minimum for both headers.

@@ -20,10 +20,6 @@ const (
 	paramOffset  = "offset"
 )
 
-// actionType is the one kind of balance action the index holds and the
-// query may ask for.
-const actionType = "TopupBalance"
-
 // maxLimit bounds a page. A query without limit gets a full page: the
 // client learns from X-Total-Count whether there is more.
 const maxLimit = 1000
@@ -82,8 +78,8 @@ func parseQuery(raw string, bu storage.BusinessUnit) (storage.ActionWindow, erro
 	if err != nil {
 		return w, err
 	}
-	if typ != actionType {
-		return w, invalid("%s must be %s; got %.64q", paramType, actionType, typ)
+	if typ != storage.ActionTopup {
+		return w, invalid("%s must be %s; got %.64q", paramType, storage.ActionTopup, typ)
 	}
 
 	if w.Limit, err = optionalInt(q, paramLimit, maxLimit, 1, maxLimit); err != nil {

@@ -51,12 +51,11 @@ func (s subscriberJSON) record(bu storage.BusinessUnit, serviceNo string, now ti
 	if s.ServiceNo != "" && s.ServiceNo != serviceNo {
 		return storage.Subscriber{}, tmf.Invalid("serviceNo", fmt.Sprintf("%s, as in the path, or absent", serviceNo), s.ServiceNo)
 	}
-	switch s.LOB {
-	case "":
+	switch {
+	case s.LOB == "":
 		return storage.Subscriber{}, missing("lob")
-	case storage.LOBPrepaid, storage.LOBPostpaid, storage.LOBFixed:
-	default:
-		return storage.Subscriber{}, tmf.Invalid("lob", "one of PREPAID, POSTPAID, FIXED", s.LOB)
+	case !tmf.ValidLOB(s.LOB):
+		return storage.Subscriber{}, tmf.Invalid("lob", "one of "+tmf.LOBList, s.LOB)
 	}
 	for _, f := range []struct{ field, value string }{
 		{"serviceInternalId", s.ServiceInternalID},

@@ -65,8 +65,16 @@ type DataVoucher struct {
 	Expiry string `json:"expiry,omitempty"`
 }
 
-// Scopes a client may hold.
-var Scopes = []string{"balances:read", "topup:write", "history:read", "sandbox:admin"}
+// Scopes a client may hold: what each operation requires (auth checks them).
+const (
+	ScopeBalances = "balances:read"
+	ScopeTopup    = "topup:write"
+	ScopeHistory  = "history:read"
+	ScopeAdmin    = "sandbox:admin"
+)
+
+// Scopes are every scope, in the order the docs list them.
+var Scopes = []string{ScopeBalances, ScopeTopup, ScopeHistory, ScopeAdmin}
 
 var (
 	businessIDPattern = regexp.MustCompile(`^[A-Z]{2,3}$`)
@@ -173,8 +181,8 @@ func (s Subscriber) Check() error {
 	if s.ServiceNo == "" || strings.IndexByte(s.ServiceNo, sep) >= 0 {
 		return fmt.Errorf("subscriber %q: bad service number", s.ServiceNo)
 	}
-	if s.LOB != LOBPrepaid && s.LOB != LOBPostpaid && s.LOB != LOBFixed {
-		return fmt.Errorf("subscriber %s: lob must be PREPAID, POSTPAID or FIXED; got %q", s.ServiceNo, s.LOB)
+	if !tmf.ValidLOB(s.LOB) {
+		return fmt.Errorf("subscriber %s: lob must be one of %s; got %q", s.ServiceNo, tmf.LOBList, s.LOB)
 	}
 	seen := map[string]bool{}
 	for _, b := range s.Buckets {

@@ -56,13 +56,6 @@ type Client struct {
 	RatePerSecond int `json:"ratePerSecond,omitempty"`
 }
 
-// Lines of business a service can be under.
-const (
-	LOBPrepaid  = "PREPAID"
-	LOBPostpaid = "POSTPAID"
-	LOBFixed    = "FIXED"
-)
-
 // Bucket types; any other name is allowed and treated like Core.
 const (
 	BucketCore = "Core"
@@ -172,6 +165,9 @@ type Voucher struct {
 
 // Redeemed reports whether the voucher has been used.
 func (v Voucher) Redeemed() bool { return !v.RedeemedAt.IsZero() }
+
+// Kinds of balance action, as the history's @type names them.
+const ActionTopup = "TopupBalance"
 
 // Action is one balance action (a top-up) as the history endpoint shows it,
 // with the snapshot of every bucket and accumulator taken right after it.

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"prepay/money"
+	"prepay/tmf"
 )
 
 var testNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
@@ -125,7 +126,7 @@ func TestDemoDataSet(t *testing.T) {
 		t.Errorf("BusinessUnit(XX) error = %v", err)
 	}
 	err = s.View(func(tx *Tx) error {
-		sub, err := tx.Service("JM", "18763187057", LOBPrepaid)
+		sub, err := tx.Service("JM", "18763187057", tmf.LOBPrepaid)
 		if err != nil {
 			return err
 		}
@@ -134,7 +135,7 @@ func TestDemoDataSet(t *testing.T) {
 		if got := sub.Buckets[0]; got.Balance() != money.MustParse("22.59") || !got.Expiry.Equal(wantExpiry) {
 			t.Errorf("primary = %+v, want 22.59 until %v", got, wantExpiry)
 		}
-		if _, err := tx.Service("JM", "18763187057", LOBPostpaid); !errors.Is(err, ErrNotFound) {
+		if _, err := tx.Service("JM", "18763187057", tmf.LOBPostpaid); !errors.Is(err, ErrNotFound) {
 			t.Errorf("service under another lob: %v, want ErrNotFound", err)
 		}
 		v, err := tx.Voucher("JM", "89742282598199")

@@ -58,7 +58,7 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 	if err != nil {
 		return outcome{}, fmt.Errorf("read service %s: %w", o.req.serviceNo, err)
 	}
-	if sub.LOB == storage.LOBPostpaid {
+	if sub.LOB == tmf.LOBPostpaid {
 		return refuse(tmf.Fail(tmf.CodePostpaid, "partyAccount.id %q is a POSTPAID service: it has no prepaid balance to top up", sub.ServiceNo))
 	}
 	target, err := targetBucket(sub, o)

@@ -11,7 +11,6 @@ import (
 // Fields of a top-up's history record that the sandbox fills as the
 // operator's own records do (seed 002).
 const (
-	actionType       = "TopupBalance"
 	noVoucher        = "NON VOUCHER"
 	batchNumber      = "-1"
 	currencyConvRate = "1.0"
@@ -31,7 +30,7 @@ func newAction(o op, sub storage.Subscriber, amount money.Amount, seq uint64) st
 	id := strconv.FormatUint(seq, 10)
 	a := storage.Action{
 		BusinessID:       o.bu.ID,
-		Type:             actionType,
+		Type:             storage.ActionTopup,
 		Description:      fmt.Sprintf("%s,1,1,%s:topupBalance,API,%s", ch.Name, id, o.bu.ID),
 		ConfirmationDate: o.now,
 		Amount:           amount,
