@@ -1,9 +1,10 @@
 module prepay
 
-go 1.26.8
+go 1.25.0
 
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
+	github.com/google/go-cmp v0.7.0
+	go.etcd.io/bbolt v1.5.0
 )
+
+require golang.org/x/sys v0.45.0 // indirect
