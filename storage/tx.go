@@ -84,7 +84,11 @@ func (t *Tx) Subscriber(bu, serviceNo string) (Subscriber, error) {
 }
 
 // PutSubscriber creates or replaces a subscriber.
+// It keeps the product index in step.
 func (t *Tx) PutSubscriber(s Subscriber) error {
+	if err := t.indexProduct(s); err != nil {
+		return err
+	}
 	return t.put(bucketSubscribers, key(s.BusinessID, s.ServiceNo), s)
 }
 
@@ -94,6 +98,9 @@ func (t *Tx) DeleteSubscriber(bu, serviceNo string) error {
 	k := key(bu, serviceNo)
 	if b.Get(k) == nil {
 		return ErrNotFound
+	}
+	if err := t.unindexProduct(bu, serviceNo); err != nil {
+		return err
 	}
 	return b.Delete(k)
 }
