@@ -132,4 +132,3 @@ func partyAccount(sub storage.Subscriber) ref {
 func logicalResource(sub storage.Subscriber) []resource {
 	return []resource{{Type: "MSISDN", Value: sub.ServiceNo}}
 }
-
