@@ -64,9 +64,9 @@ func getList(h http.Handler, bu, query string) *httptest.ResponseRecorder {
 // known is what the brute-force evaluation knows of one bucket.
 type known struct {
 	serviceNo, product, id, usageType string
-	balance                            int64 // hundredths
-	expiry                             int64 // unix milliseconds
-	active                             bool
+	balance                           int64 // hundredths
+	expiry                            int64 // unix milliseconds
+	active                            bool
 }
 
 // TestListMatchesBruteForce fills a business unit with random services —
