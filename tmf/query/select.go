@@ -20,6 +20,13 @@ func (q Query) Select(records [][]byte) (page [][]byte, total int, err error) {
 		raw  []byte
 		keys []sortValue
 	}
+	if q.Plain() { // nothing to read in the records: page them as they are
+		total = len(records)
+		for i := q.Offset; i < total && len(page) < q.Limit; i++ {
+			page = append(page, records[i])
+		}
+		return page, total, nil
+	}
 	var rows []row
 	for _, raw := range records {
 		var tree any
