@@ -25,8 +25,8 @@ import (
 
 // Codes of this package's causes.
 const (
-	CodeUnknownBucket             = "UNKNOWN_BUCKET"              // 404: no bucket has this id
-	CodeUnknownAccumulatedBalance = "UNKNOWN_ACCUMULATED_BALANCE" // 404: no accumulated balance has this id
+	CodeBucketNotFound             = "BUCKET_NOT_FOUND"              // 404: no bucket has this TMF654 id
+	CodeAccumulatedBalanceNotFound = "ACCUMULATED_BALANCE_NOT_FOUND" // 404: no accumulated balance has this id
 )
 
 // maxLimit bounds a page, as history's does.
@@ -143,7 +143,7 @@ func Get(store *storage.Store, clk *clock.Clock) http.Handler {
 		}
 		return nil, false
 	}, func(bu storage.BusinessUnit, id string) error {
-		return tmf.Errorf(http.StatusNotFound, CodeUnknownBucket, "Unknown bucket",
+		return tmf.Errorf(http.StatusNotFound, CodeBucketNotFound, "Unknown bucket",
 			"bucket %.64q names no bucket of businessId %s", id, bu.ID)
 	})
 }
@@ -158,7 +158,7 @@ func GetAccumulated(store *storage.Store, clk *clock.Clock) http.Handler {
 		}
 		return nil, false
 	}, func(bu storage.BusinessUnit, id string) error {
-		return tmf.Errorf(http.StatusNotFound, CodeUnknownAccumulatedBalance, "Unknown accumulated balance",
+		return tmf.Errorf(http.StatusNotFound, CodeAccumulatedBalanceNotFound, "Unknown accumulated balance",
 			"accumulatedBalance %.64q names no accumulated balance of businessId %s", id, bu.ID)
 	})
 }
