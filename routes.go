@@ -6,6 +6,7 @@ import (
 
 	"prepay/auth"
 	"prepay/balances"
+	"prepay/bucket"
 	"prepay/clock"
 	"prepay/counters"
 	"prepay/faults"
@@ -63,6 +64,14 @@ func routes(mux *router, d deps) {
 		d.guard.Require(auth.ScopeTopup, fs.Wrap(faults.RouteTopup, topup.Handler(d.store, d.clock, d.counts))))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/balanceActionHistory",
 		d.guard.Require(auth.ScopeHistory, fs.Wrap(faults.RouteHistory, history.Handler(d.store, d.clock))))
+	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/bucket",
+		d.guard.Require(auth.ScopeBalances, bucket.List(d.store, d.clock)))
+	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/bucket/{id}",
+		d.guard.Require(auth.ScopeBalances, bucket.Get(d.store, d.clock)))
+	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/accumulatedBalance",
+		d.guard.Require(auth.ScopeBalances, bucket.ListAccumulated(d.store, d.clock)))
+	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/accumulatedBalance/{id}",
+		d.guard.Require(auth.ScopeBalances, bucket.GetAccumulated(d.store, d.clock)))
 
 	mux.Handle("PUT /sandbox/v1/{businessId}/services/{serviceNo}",
 		d.guard.Require(auth.ScopeAdmin, sandbox.PutService(d.store, d.clock)))
@@ -101,7 +110,7 @@ func readyz(store *storage.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := store.Ping(); err != nil {
 			tmf.FromContext(r.Context()).Log.Warn("not ready", "err", err.Error())
-			tmf.WriteError(w, r, tmf.Errorf(http.StatusServiceUnavailable, tmf.CodeNotReady, "Not ready",
+			tmf.WriteError(w, r, tmf.Fail(tmf.CodeNotReady,
 				"the database does not answer"))
 			return
 		}

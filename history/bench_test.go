@@ -15,7 +15,10 @@ import (
 // years of them). With the time index both cost the same: the cursor Seeks
 // to the day and walks its 24 keys. The last case asks for the whole
 // 100,000-record history with limit=1, which costs what counting its keys
-// for X-Total-Count costs, without decoding them.
+// for X-Total-Count costs, without decoding them. The filtered cases add
+// an amount filter, a sort and a projection over a day and a week of the
+// long history: the index still selects the window, and only the window's
+// records are decoded and evaluated.
 func BenchmarkOneDayWindow(b *testing.B) {
 	store, h := newServer(b)
 	jamaica, _ := time.LoadLocation("America/Jamaica")
@@ -36,12 +39,16 @@ func BenchmarkOneDayWindow(b *testing.B) {
 		{"records=100", query("B100", day(100), day(100), "1000"), "24", "24"},
 		{"records=100000", query("B100000", day(100_000), day(100_000), "1000"), "24", "24"},
 		{"records=100000/whole-history-limit-1", query("B100000", "2014-01-01", "2030-01-01", "1"), "100000", "1"},
+		{"records=100000/day+filter+sort+fields", query("B100000", day(100_000), day(100_000), "1000") +
+			"&amount.amount.gte=1&sort=-amount.amount&fields=description,amount", "24", "24"},
+		{"records=100000/week+filter+sort+fields", query("B100000", day(100_000), day(100_000+24*12), "1000") +
+			"&amount.amount.gte=1&sort=-amount.amount&fields=description,amount", "168", "168"},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				rec := get(h, "JM", c.query)
-				if rec.Code != 200 || rec.Header().Get("X-Total-Count") != c.wantTotal || rec.Header().Get("X-Result-Count") != c.wantResult {
+				if (rec.Code != 200 && rec.Code != 206) || rec.Header().Get("X-Total-Count") != c.wantTotal || rec.Header().Get("X-Result-Count") != c.wantResult {
 					b.Fatalf("status %d, X-Total-Count %s, X-Result-Count %s: %.200s", rec.Code,
 						rec.Header().Get("X-Total-Count"), rec.Header().Get("X-Result-Count"), rec.Body)
 				}

@@ -1,19 +1,21 @@
 // Package history serves the TMF654 balanceActionHistory endpoint: the
 // balance actions (top-ups) of one product in a time window, newest first,
 // read from storage's time-ordered action index, so a query costs what its
-// window holds and not what the product's whole history holds. It imports
-// auth, storage, tmf, money and clock.
+// window holds and not what the product's whole history holds. The list
+// takes the TMF630 query language (tmf/query). It imports auth, storage,
+// tmf, tmf/query and clock.
 package history
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"prepay/auth"
 	"prepay/clock"
 	"prepay/storage"
 	"prepay/tmf"
+	"prepay/tmf/query"
 )
 
 // Handler serves GET /tmf-api/prepayBalanceManagement/v4/{businessId}/balanceActionHistory.
@@ -22,10 +24,17 @@ import (
 func Handler(store *storage.Store, _ *clock.Clock) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bu := auth.BusinessUnit(r.Context())
-		win, err := parseQuery(r.URL.RawQuery, bu)
+		win, q, err := parseQuery(r.URL.RawQuery, bu)
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return
+		}
+		// With nothing left but paging, the index pages: only the page is
+		// decoded and the rest counted by key. Filters or a sort beyond the
+		// index need every record of the window.
+		plain := q.Plain()
+		if !plain {
+			win.Offset, win.Limit = 0, 0
 		}
 		var (
 			actions []storage.Action
@@ -39,12 +48,19 @@ func Handler(store *storage.Store, _ *clock.Clock) http.Handler {
 			tmf.WriteError(w, r, fmt.Errorf("history of %s product %q: %w", bu.ID, win.ProductID, err))
 			return
 		}
-		records := make([]record, len(actions)) // never nil: an empty page is [], not null
+		records := make([][]byte, len(actions))
 		for i, a := range actions {
-			records[i] = render(a, bu.Location())
+			if records[i], err = json.Marshal(render(a, bu.Location())); err != nil {
+				tmf.WriteError(w, r, fmt.Errorf("encode action %d: %w", a.Seq, err))
+				return
+			}
 		}
-		w.Header().Set("X-Total-Count", strconv.Itoa(total))
-		w.Header().Set("X-Result-Count", strconv.Itoa(len(records)))
-		tmf.WriteJSON(w, r, http.StatusOK, records)
+		if !plain {
+			if records, total, err = q.Select(records); err != nil {
+				tmf.WriteError(w, r, err)
+				return
+			}
+		}
+		query.Write(w, r, q, records, total)
 	})
 }

@@ -2,12 +2,12 @@ package history
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"prepay/storage"
 	"prepay/tmf"
+	"prepay/tmf/query"
 )
 
 // Query parameters, spelled as the operator's page spells them.
@@ -16,8 +16,6 @@ const (
 	paramFrom    = "dateTime.gte"
 	paramTo      = "dateTime.lte"
 	paramType    = "@type"
-	paramLimit   = "limit"
-	paramOffset  = "offset"
 )
 
 // maxLimit bounds a page. A query without limit gets a full page: the
@@ -29,72 +27,88 @@ const maxLimit = 1000
 // separator.
 const maxProductID = 64
 
-// parseQuery reads the query string into the window it selects in bu,
-// refusing each missing or invalid parameter with a 400 that names it.
-// Unknown parameters (fields, @schemaLocation…) are tolerated. Keys are
-// percent-decoded, so %40type is @type.
-func parseQuery(raw string, bu storage.BusinessUnit) (storage.ActionWindow, error) {
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return storage.ActionWindow{}, invalid("the query parameter %.64q is not valid URL encoding (a bad %%-escape or a ';')",
-			badPair(raw))
-	}
-	w := storage.ActionWindow{BusinessID: bu.ID, Limit: maxLimit}
+// spec is what the history list can be filtered, sorted and projected on.
+// product.id and dateTime (the confirmation date) are served from the
+// action index; the rest are evaluated over the window's records.
+var spec = query.Spec{
+	Attrs: []query.Attr{
+		{Name: paramProduct, Indexed: true},
+		{Name: "dateTime", Path: "confirmationDate", Kind: query.Time, Indexed: true},
+		{Name: paramType},
+		{Name: "description"},
+		{Name: "amount.amount", Kind: query.Amount},
+		{Name: "amount.units"},
+		{Name: "partyAccount.id"},
+		{Name: "channel.id"},
+		{Name: "channel.name"},
+		{Name: "logicalResource.value"},
+		{Name: "relatedParty.id"},
+	},
+	Fields: []string{"@type", "description", "confirmationDate", "@baseType", "amount", "product",
+		"partyAccount", "channel", "logicalResource", "relatedParty", "impactedBucket"},
+	MaxLimit: maxLimit,
+}
 
-	if w.ProductID, err = required(q, paramProduct); err != nil {
-		return w, err
+// parseQuery reads the query string into the window of the action index it
+// selects in bu and the TMF630 query left for the records of that window,
+// refusing each missing or invalid parameter with a 400 that names it.
+// product.id, dateTime.gte, dateTime.lte and @type are mandatory; any
+// other parameter must be one of spec's. Keys are percent-decoded, so
+// %40type is @type.
+func parseQuery(raw string, bu storage.BusinessUnit) (storage.ActionWindow, query.Query, error) {
+	w := storage.ActionWindow{BusinessID: bu.ID, Limit: maxLimit}
+	vals, err := query.Values(raw)
+	if err != nil {
+		return w, query.Query{}, err
+	}
+	if w.ProductID, err = required(vals, paramProduct); err != nil {
+		return w, query.Query{}, err
 	}
 	if len(w.ProductID) > maxProductID || strings.ContainsFunc(w.ProductID, isControl) {
-		return w, invalid("%s must be at most %d characters, none of them control characters; got %.64q",
+		return w, query.Query{}, invalid("%s must be at most %d characters, none of them control characters; got %q",
 			paramProduct, maxProductID, w.ProductID)
 	}
-
-	from, err := dateValue(q, paramFrom)
+	if strings.Contains(w.ProductID, ",") {
+		return w, query.Query{}, invalid("%s takes one product here; got %q", paramProduct, w.ProductID)
+	}
+	from, err := dateValue(vals, paramFrom)
 	if err != nil {
-		return w, err
+		return w, query.Query{}, err
 	}
-	if w.From, _, err = tmf.ParseQueryTime(paramFrom, from, bu.Location()); err != nil {
-		return w, err
-	}
-	to, err := dateValue(q, paramTo)
+	to, err := dateValue(vals, paramTo)
 	if err != nil {
-		return w, err
+		return w, query.Query{}, err
 	}
-	toDateOnly := false
-	if w.To, toDateOnly, err = tmf.ParseQueryTime(paramTo, to, bu.Location()); err != nil {
-		return w, err
+	typ, err := required(vals, paramType)
+	if err != nil {
+		return w, query.Query{}, err
 	}
-	if toDateOnly {
-		// A bare date as the upper bound means the whole of that day in the
-		// business unit's zone: up to the last instant before the next
-		// midnight (days around a DST change are 23 or 25 hours long).
-		w.To = w.To.In(bu.Location()).AddDate(0, 0, 1).Add(-time.Nanosecond).UTC()
-		if err := tmf.CheckQueryTime(paramTo, to, w.To); err != nil {
-			return w, err
+	for kind := range strings.SplitSeq(typ, ",") {
+		if kind != storage.ActionTopup {
+			return w, query.Query{}, invalid("%s must be %s; got %q", paramType, storage.ActionTopup, kind)
 		}
 	}
-
-	typ, err := required(q, paramType)
+	q, err := query.Parse(vals, spec, bu.Location())
 	if err != nil {
-		return w, err
+		return w, q, err
 	}
-	if typ != storage.ActionTopup {
-		return w, invalid("%s must be %s; got %.64q", paramType, storage.ActionTopup, typ)
+	// The index holds top-ups alone, and @type may list only that kind:
+	// every record of the window has it.
+	q.Take(paramType, query.Eq)
+	q.Take(paramProduct, query.Eq)
+	for _, f := range q.Take("dateTime", query.Gte) {
+		w.From = time.UnixMilli(f.Times()[0].From).UTC()
 	}
-
-	if w.Limit, err = optionalInt(q, paramLimit, maxLimit, 1, maxLimit); err != nil {
-		return w, err
+	for _, f := range q.Take("dateTime", query.Lte) {
+		w.To = time.UnixMilli(f.Times()[0].To).UTC()
 	}
-	if w.Offset, err = optionalInt(q, paramOffset, 0, 0, -1); err != nil {
-		return w, err
-	}
-
+	w.Offset, w.Limit = q.Offset, q.Limit
 	// The index keys times in milliseconds, so the bounds compare there too:
 	// a confirmationDate copied from a response finds its record.
 	if w.From.UnixMilli() > w.To.UnixMilli() {
-		return w, tmf.Fail(tmf.CodeInvalidWindow, "%s %.64q is after %s %.64q", paramFrom, from, paramTo, to)
+		return w, q, tmf.Fail(tmf.CodeInvalidWindow, "%s %q is after %s %q", paramFrom, from, paramTo, to)
 	}
-	return w, nil
+	return w, q, nil
 }
 
 // required returns the one value of a mandatory parameter. Absent or empty
@@ -118,39 +132,6 @@ func dateValue(q url.Values, param string) (string, error) {
 	return strings.ReplaceAll(v, " ", "+"), err
 }
 
-// optionalInt returns an optional integer parameter within [lo, hi] (hi < 0:
-// no upper bound), or def when it is absent.
-func optionalInt(q url.Values, param string, def, lo, hi int) (int, error) {
-	vs, ok := q[param]
-	if !ok {
-		return def, nil
-	}
-	if len(vs) > 1 {
-		return 0, invalid("%s must be given once; got it %d times", param, len(vs))
-	}
-	n, err := strconv.Atoi(vs[0])
-	if err == nil && n >= lo && (hi < 0 || n <= hi) {
-		return n, nil
-	}
-	if hi < 0 {
-		return 0, invalid("%s must be an integer of at least %d; got %.64q", param, lo, vs[0])
-	}
-	return 0, invalid("%s must be an integer from %d to %d; got %.64q", param, lo, hi, vs[0])
-}
-
-// badPair returns the first name=value pair of raw that url.ParseQuery
-// refuses, so the answer names it rather than echoing the whole query.
-func badPair(raw string) string {
-	for pair := range strings.SplitSeq(raw, "&") {
-		if _, err := url.ParseQuery(pair); err != nil {
-			return pair
-		}
-	}
-	return raw
-}
-
-func invalid(format string, args ...any) error {
-	return tmf.Fail(tmf.CodeInvalidQuery, format, args...)
-}
+func invalid(format string, args ...any) error { return query.Invalid(format, args...) }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

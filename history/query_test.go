@@ -10,7 +10,8 @@ import (
 )
 
 // TestParseQueryWindow checks the window each date form selects, in a zone
-// with daylight saving time, where a day can be 23 or 25 hours long.
+// with daylight saving time, where a day can be 23 or 25 hours long. The
+// window is at the millisecond the index keys hold.
 func TestParseQueryWindow(t *testing.T) {
 	store, _ := newServer(t)
 	btc, err := store.BusinessUnit("BTC") // America/Nassau
@@ -36,11 +37,11 @@ func TestParseQueryWindow(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseQuery("product.id=1&@type=TopupBalance&dateTime.gte="+tc.gte+"&dateTime.lte="+tc.lte, btc)
+			got, _, err := parseQuery("product.id=1&@type=TopupBalance&dateTime.gte="+tc.gte+"&dateTime.lte="+tc.lte, btc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := storage.ActionWindow{BusinessID: "BTC", ProductID: "1", From: tc.wantFrom.UTC(), To: tc.wantTo.UTC(), Limit: maxLimit}
+			want := storage.ActionWindow{BusinessID: "BTC", ProductID: "1", From: tc.wantFrom.UTC(), To: tc.wantTo.UTC().Truncate(time.Millisecond), Limit: maxLimit}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("window (-want +got):\n%s", diff)
 			}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ type stored struct {
 	bu, product, desc string
 	ms                int64
 	seq               uint64
+	amount            int64 // hundredths
 }
 
 // TestWindowMatchesBruteForce records actions at random times — many on
@@ -59,7 +61,7 @@ func TestWindowMatchesBruteForce(t *testing.T) {
 			tg := targets[rng.IntN(len(targets))]
 			acts[i] = storage.Action{BusinessID: tg.bu, ProductID: tg.product, Type: "TopupBalance",
 				Description: fmt.Sprintf("a%d-%d", batch, i), ConfirmationDate: randomTime().UTC(),
-				Amount: money.Amount(100), Units: "JMD"}
+				Amount: money.Amount(1 + rng.Int64N(3000)), Units: "JMD"}
 		}
 		if err := store.Update(func(tx *storage.Tx) error {
 			added = added[:0] // the function may run again
@@ -67,7 +69,7 @@ func TestWindowMatchesBruteForce(t *testing.T) {
 				if err := tx.AddAction(&a); err != nil {
 					return err
 				}
-				added = append(added, stored{a.BusinessID, a.ProductID, a.Description, a.ConfirmationDate.UnixMilli(), a.Seq})
+				added = append(added, stored{a.BusinessID, a.ProductID, a.Description, a.ConfirmationDate.UnixMilli(), a.Seq, a.Amount.Hundredths()})
 			}
 			return nil
 		}); err != nil {
@@ -123,9 +125,10 @@ func TestWindowMatchesBruteForce(t *testing.T) {
 		slices.SortFunc(want, func(a, b stored) int { // newest first; within a millisecond, last recorded first
 			return cmp.Or(cmp.Compare(b.ms, a.ms), cmp.Compare(b.seq, a.seq))
 		})
+		q := url.Values{"product.id": {tg.product}, "dateTime.gte": {fromText}, "dateTime.lte": {toText}, "@type": {"TopupBalance"}}
+		want = extraQuery(rng, q, want, all)
 		total := len(want)
 
-		q := url.Values{"product.id": {tg.product}, "dateTime.gte": {fromText}, "dateTime.lte": {toText}, "@type": {"TopupBalance"}}
 		limit, offset := maxLimit, 0
 		if rng.IntN(4) > 0 {
 			limit = 1 + rng.IntN(20)
@@ -139,8 +142,17 @@ func TestWindowMatchesBruteForce(t *testing.T) {
 
 		rec := get(h, tg.bu, q.Encode())
 		name := fmt.Sprintf("query %d: %s %s", i, tg.bu, q.Encode())
-		if rec.Code != 200 {
-			t.Fatalf("%s: status %d: %s", name, rec.Code, rec.Body)
+		wantStatus, wantRange := 200, ""
+		switch {
+		case len(want) == total:
+		case len(want) == 0:
+			wantStatus, wantRange = 206, fmt.Sprintf("items */%d", total)
+		default:
+			wantStatus, wantRange = 206, fmt.Sprintf("items %d-%d/%d", offset, offset+len(want)-1, total)
+		}
+		if rec.Code != wantStatus || rec.Header().Get("Content-Range") != wantRange {
+			t.Fatalf("%s: status %d, Content-Range %q; want %d, %q: %s", name, rec.Code,
+				rec.Header().Get("Content-Range"), wantStatus, wantRange, rec.Body)
 		}
 		var body []struct {
 			Description string `json:"description"`
@@ -160,4 +172,71 @@ func TestWindowMatchesBruteForce(t *testing.T) {
 			t.Fatalf("%s: X-Total-Count, X-Result-Count, descriptions (-want +got):\n%s", name, diff)
 		}
 	}
+}
+
+// extraQuery adds to q random TMF630 filters and a sort beyond the window —
+// amount comparisons, description alternatives, @type alternatives — and
+// returns what a plain evaluation of them over want (the window, newest
+// first) selects, in the order the sort gives, ties kept in window order.
+func extraQuery(rng *rand.Rand, q url.Values, want, all []stored) []stored {
+	keep := func(ok func(stored) bool) {
+		want = slices.DeleteFunc(want, func(s stored) bool { return !ok(s) })
+	}
+	if rng.IntN(3) == 0 {
+		ops := []string{"eq", "gt", "gte", "lt", "lte"}
+		op := ops[rng.IntN(len(ops))]
+		v := int64(rng.IntN(3001))
+		if rng.IntN(4) == 0 && len(want) > 0 {
+			v = want[rng.IntN(len(want))].amount // an amount that is there
+		}
+		text := money.Amount(v).String()
+		if v%100 == 0 && rng.IntN(2) == 0 {
+			text = strconv.FormatInt(v/100, 10) // 12 equals 12.00
+		}
+		param := "amount.amount"
+		if op != "eq" || rng.IntN(2) == 0 {
+			param += "." + op
+		}
+		q.Set(param, text)
+		keep(func(s stored) bool {
+			c := cmp.Compare(s.amount, v)
+			switch op {
+			case "gt":
+				return c > 0
+			case "gte":
+				return c >= 0
+			case "lt":
+				return c < 0
+			case "lte":
+				return c <= 0
+			}
+			return c == 0
+		})
+	}
+	if rng.IntN(4) == 0 {
+		var descs []string
+		for range 1 + rng.IntN(3) {
+			descs = append(descs, all[rng.IntN(len(all))].desc)
+		}
+		descs = append(descs, "none-such")
+		q.Set("description", strings.Join(descs, ","))
+		keep(func(s stored) bool { return slices.Contains(descs, s.desc) })
+	}
+	if rng.IntN(5) == 0 {
+		q.Set("@type", "TopupBalance,TopupBalance")
+	}
+	switch rng.IntN(4) {
+	case 1:
+		q.Set("sort", "amount.amount")
+		slices.SortStableFunc(want, func(a, b stored) int { return cmp.Compare(a.amount, b.amount) })
+	case 2:
+		q.Set("sort", "-amount.amount,description")
+		slices.SortStableFunc(want, func(a, b stored) int {
+			return cmp.Or(cmp.Compare(b.amount, a.amount), strings.Compare(a.desc, b.desc))
+		})
+	case 3:
+		q.Set("sort", "-dateTime")
+		// Newest first already; equal milliseconds keep the window's order.
+	}
+	return want
 }

@@ -33,13 +33,14 @@ var (
 	bucketBusinessUnit = []byte("business_units")
 	bucketClients      = []byte("clients")
 	bucketSubscribers  = []byte("subscribers")
+	bucketByProduct    = []byte("subscribers_by_product")
 	bucketVouchers     = []byte("vouchers")
 	bucketActions      = []byte("actions")
 	bucketIdempotency  = []byte("idempotency")
 	bucketIdemExpiry   = []byte("idempotency_by_time")
 
 	allBuckets = [][]byte{bucketMeta, bucketBusinessUnit, bucketClients, bucketSubscribers,
-		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults}
+		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct}
 
 	keySchema = []byte("schema")
 )
@@ -160,9 +161,10 @@ func (s *Store) checkSchema() error {
 }
 
 // addMissingBuckets gives a file of this schema the record kinds added
-// since it was written (the faults came after the first files), so that no
-// code below has to allow for a missing bucket. It writes only when one is
-// missing, and never into a file with no data set yet.
+// since it was written (the faults and the product index came after the
+// first files), so that no code below has to allow for a missing bucket. An
+// index added this way is filled from the records it indexes. It writes
+// only when one is missing, and never into a file with no data set yet.
 func (s *Store) addMissingBuckets() error {
 	missing := false
 	s.db.View(func(tx *bolt.Tx) error {
@@ -178,10 +180,14 @@ func (s *Store) addMissingBuckets() error {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		fillIndex := tx.Bucket(bucketByProduct) == nil
 		for _, name := range slices.Concat(allBuckets, keptBuckets) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("add bucket %s: %w", name, err)
 			}
+		}
+		if fillIndex {
+			return (&Tx{tx: tx}).indexAllProducts()
 		}
 		return nil
 	})

@@ -83,14 +83,18 @@ func (t *Tx) Subscriber(bu, serviceNo string) (Subscriber, error) {
 	return s, t.get(bucketSubscribers, key(bu, serviceNo), &s)
 }
 
-// PutSubscriber creates or replaces a subscriber. A bucket past its limits
-// is an error: callers refuse such a change before they write (Limits), so
-// this is the last guard, not the rule.
+// PutSubscriber creates or replaces a subscriber and keeps the product
+// index in step. A bucket past its limits is an error: callers refuse such
+// a change before they write (Limits), so this is the last guard, not the
+// rule.
 func (t *Tx) PutSubscriber(s Subscriber) error {
 	for _, b := range s.Buckets {
 		if err := b.Limits(); err != nil {
 			return fmt.Errorf("put service %s: %w", s.ServiceNo, err)
 		}
+	}
+	if err := t.indexProduct(s); err != nil {
+		return err
 	}
 	return t.put(bucketSubscribers, key(s.BusinessID, s.ServiceNo), s)
 }
@@ -101,6 +105,9 @@ func (t *Tx) DeleteSubscriber(bu, serviceNo string) error {
 	k := key(bu, serviceNo)
 	if b.Get(k) == nil {
 		return ErrNotFound
+	}
+	if err := t.unindexProduct(bu, serviceNo); err != nil {
+		return err
 	}
 	return b.Delete(k)
 }

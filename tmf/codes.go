@@ -56,7 +56,10 @@ const (
 	CodeInternalIDInUse = "SERVICE_INTERNAL_ID_IN_USE"
 	CodeVoucherExists   = "VOUCHER_EXISTS"
 	CodeUnknownFault    = "UNKNOWN_FAULT"
-	CodeSandboxFault    = "SANDBOX_FAULT"
+
+	CodeBucketNotFound             = "BUCKET_NOT_FOUND"
+	CodeAccumulatedBalanceNotFound = "ACCUMULATED_BALANCE_NOT_FOUND"
+	CodeSandboxFault               = "SANDBOX_FAULT"
 )
 
 // CodeInfo is one row of the table: a code, the status it is answered
@@ -117,6 +120,9 @@ var codes = index([]CodeInfo{
 	{CodeVoucherExists, http.StatusConflict, "Conflict", "the business unit has a voucher with this code"},
 	{CodeUnknownFault, http.StatusNotFound, "Unknown fault", "no fault has this name"},
 	{CodeSandboxFault, 0, "Injected fault", "a fault set through /sandbox/v1/faults struck"},
+
+	{CodeBucketNotFound, http.StatusNotFound, "Unknown bucket", "no bucket has this TMF654 id"},
+	{CodeAccumulatedBalanceNotFound, http.StatusNotFound, "Unknown accumulated balance", "no accumulated balance has this id"},
 })
 
 func index(rows []CodeInfo) map[string]CodeInfo {

@@ -39,9 +39,9 @@ var ClockLatest = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
 // InCalendar reports whether t lies in years 1 to 9999 in UTC.
 func InCalendar(t time.Time) bool { return !t.Before(calendarStart) && t.Before(calendarEnd) }
 
-// CheckQueryTime refuses a query time outside the calendar with a 400
+// checkQueryTime refuses a query time outside the calendar with a 400
 // naming param and the value given.
-func CheckQueryTime(param, given string, t time.Time) error {
+func checkQueryTime(param, given string, t time.Time) error {
 	if !InCalendar(t) {
 		return Fail(CodeInvalidQuery, "%s must lie between years 1 and 9999 in UTC; got %q", param, given)
 	}
@@ -66,13 +66,13 @@ func (m Millis) MarshalJSON() ([]byte, error) {
 // upper bound can take in the whole day. A failure is a 400 naming param.
 func ParseQueryTime(param, s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), false, CheckQueryTime(param, s, t)
+		return t.UTC(), false, checkQueryTime(param, s, t)
 	}
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, loc); err == nil {
-		return t.UTC(), false, CheckQueryTime(param, s, t)
+		return t.UTC(), false, checkQueryTime(param, s, t)
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		return t.UTC(), true, CheckQueryTime(param, s, t)
+		return t.UTC(), true, checkQueryTime(param, s, t)
 	}
 	return time.Time{}, false, Fail(CodeInvalidQuery, "%s must be like 2022-09-26T00:00:00, 2022-09-26T00:00:00-05:00 or 2022-09-26; got %q", param, s)
 }

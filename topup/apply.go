@@ -83,7 +83,7 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 	if err != nil {
 		return refuse(err)
 	}
-	body, err := json.Marshal(newResponse(o.bu, o.req.voucher, amount, sub.Buckets, target, changes))
+	body, err := json.Marshal(newResponse(o.bu, sub.ServiceInternalID, o.req.voucher, amount, sub.Buckets, target, changes))
 	if err != nil {
 		return outcome{}, fmt.Errorf("encode response: %w", err)
 	}

@@ -19,7 +19,7 @@ type response struct {
 // bucketInfo is the credited bucket as it stands after the top-up.
 type bucketInfo struct {
 	ID                 string       `json:"id"`
-	Href               string       `json:"href"`
+	Href               string       `json:"href,omitempty"` // none from a stub: it names no real bucket
 	Description        string       `json:"description"`
 	Name               string       `json:"name"`
 	BaseType           string       `json:"@baseType"`
@@ -38,24 +38,25 @@ type impacted struct {
 	Type         string       `json:"@type"`
 }
 
-// bucketHref is the bucket's TMF654 reference, seed 001's link with this
-// server's path prefix in place of the operator's host. It identifies the
-// bucket; the sandbox serves no resource there.
-const bucketHref = "/tmf-api/prepayBalanceManagement/v4/bucket/"
-
 // newResponse describes a top-up of amount (with voucher, when one was
-// used) to the bucket at index target of buckets, as they stand after it,
-// with changes as credit returned them.
-func newResponse(bu storage.BusinessUnit, voucher string, amount money.Amount,
+// used) to the bucket at index target of buckets of product productID, as
+// they stand after it, with changes as credit returned them. bucket.id is
+// the seed's service-level id; bucket.href the bucket's TMF654 resource on
+// this server. A stub answer, which names no product, has no href.
+func newResponse(bu storage.BusinessUnit, productID, voucher string, amount money.Amount,
 	buckets []storage.Bucket, target int, changes []change) response {
 	t := buckets[target]
+	href := ""
+	if productID != "" {
+		href = tmf.BucketHref(bu.ID, productID, t.ID)
+	}
 	out := response{
 		Description: t.Name,
 		Voucher:     voucher,
 		Amount:      tmf.Quantity{Amount: amount, Units: bu.Currency},
 		Bucket: bucketInfo{
 			ID:                 t.ID,
-			Href:               bucketHref + t.ID,
+			Href:               href,
 			Description:        t.Name,
 			Name:               t.Name,
 			BaseType:           "BucketBalance",

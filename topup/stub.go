@@ -38,7 +38,7 @@ func parseStub(data []byte) (stub, error) {
 func (h *handler) answerStub(w http.ResponseWriter, r *http.Request, bu storage.BusinessUnit) {
 	b := h.stub.Bucket
 	b.Units = bu.Currency
-	resp := newResponse(bu, "", h.stub.Amount, []storage.Bucket{b}, 0,
+	resp := newResponse(bu, "", "", h.stub.Amount, []storage.Bucket{b}, 0,
 		[]change{{index: 0, before: h.stub.BalanceBefore}})
 	w.Header().Set("X-Stub", "true")
 	tmf.WriteJSON(w, r, http.StatusOK, resp)
