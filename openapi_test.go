@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -148,7 +149,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 	}
 }
 
-// TestOpenAPIErrorCodes holds Error.code's enum to tmf's table of codes: a
+// TestOpenAPIErrorCodes holds ErrorCode's enum to tmf's table of codes: a
 // code answered but not documented, or documented but never answered,
 // fails.
 func TestOpenAPIErrorCodes(t *testing.T) {
@@ -156,15 +157,137 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	for _, c := range tmf.Codes() {
 		inTable = append(inTable, c.Code)
 	}
-	doc := openAPIDoc(t)
-	enum := openAPIDeref(t, doc, map[string]any{"$ref": "#/components/schemas/Error"})["properties"].(map[string]any)["code"].(map[string]any)["enum"].([]any)
-	var documented []string
-	for _, c := range enum {
-		documented = append(documented, c.(string))
-	}
+	documented := openAPIErrorCodes(t)
 	slices.Sort(documented)
 	if diff := cmp.Diff(inTable, documented); diff != "" {
-		t.Errorf("error codes (-tmf table +Error.code enum in openapi.json):\n%s", diff)
+		t.Errorf("error codes (-tmf table +ErrorCode enum in openapi.json):\n%s", diff)
+	}
+}
+
+// openAPIErrorCodes returns the ErrorCode enum, in the document's order.
+func openAPIErrorCodes(t *testing.T) []string {
+	t.Helper()
+	doc := openAPIDoc(t)
+	code := openAPIDeref(t, doc, openAPIDeref(t, doc, map[string]any{"$ref": "#/components/schemas/Error"})["properties"].(map[string]any)["code"])
+	enum, _ := code["enum"].([]any)
+	names, _ := code["x-enum-varnames"].([]any)
+	if len(names) != len(enum) {
+		t.Errorf("ErrorCode has %d x-enum-varnames for %d codes: generated clients need one readable name each", len(names), len(enum))
+	}
+	var codes []string
+	for _, c := range enum {
+		codes = append(codes, c.(string))
+	}
+	return codes
+}
+
+// TestOpenAPIGeneratorRules holds the document to what client generators
+// need, so that a generated client keeps cents and every part has a name:
+// every number is a double (never a float32) and no schema uses multipleOf,
+// which binary floating point cannot evaluate (0.07 is not a multiple of
+// 0.01 to a validator); every object schema of a body is a named component;
+// every component key is one the OpenAPI key pattern allows.
+func TestOpenAPIGeneratorRules(t *testing.T) {
+	doc := openAPIDoc(t)
+	keyPattern := regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+	for kind, m := range doc["components"].(map[string]any) {
+		for key := range m.(map[string]any) {
+			if !keyPattern.MatchString(key) {
+				t.Errorf("components/%s/%s: key does not match %s", kind, key, keyPattern)
+			}
+		}
+	}
+
+	var walk func(at string, v any, inSchema bool)
+	walk = func(at string, v any, inSchema bool) {
+		switch v := v.(type) {
+		case map[string]any:
+			if inSchema {
+				if v["type"] == "number" && v["format"] != "double" {
+					t.Errorf("%s: a number without format double becomes a float32 in generated Go", at)
+				}
+				if _, ok := v["multipleOf"]; ok {
+					t.Errorf("%s: multipleOf fails on binary floating point; say \"two decimals\" in the description", at)
+				}
+			}
+			for k, child := range v {
+				switch {
+				case k == "example" || k == "examples":
+					continue
+				case k == "schema":
+					walk(at+"/"+k, child, true)
+				default:
+					walk(at+"/"+k, child, inSchema)
+				}
+			}
+		case []any:
+			for i, child := range v {
+				walk(fmt.Sprintf("%s/%d", at, i), child, inSchema)
+			}
+		}
+	}
+	walk("#/paths", doc["paths"], false)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for name, s := range schemas {
+		walk("#/components/schemas/"+name, s, true)
+	}
+
+	// An object inside an operation, or nested in a component's property,
+	// is an anonymous type in generated code: name it.
+	var inline func(at string, v any, top bool)
+	inline = func(at string, v any, top bool) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		if _, ok := m["properties"]; ok && !top {
+			t.Errorf("%s: an inline object schema; make it a named component", at)
+		}
+		for _, k := range []string{"properties", "items", "allOf", "oneOf", "anyOf"} {
+			switch c := m[k].(type) {
+			case map[string]any:
+				if k == "properties" {
+					for p, s := range c {
+						inline(at+"/properties/"+p, s, false)
+					}
+				} else {
+					inline(at+"/"+k, c, false)
+				}
+			case []any:
+				for i, s := range c {
+					// allOf parts extend the named schema they sit in.
+					inline(fmt.Sprintf("%s/%s/%d", at, k, i), s, k == "allOf" && top)
+				}
+			}
+		}
+	}
+	for name, s := range schemas {
+		inline("#/components/schemas/"+name, s, true)
+	}
+	var bodies func(at string, v any)
+	bodies = func(at string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, child := range v {
+				if k == "schema" {
+					inline(at+"/schema", child, false)
+					continue
+				}
+				if k == "example" || k == "examples" {
+					continue
+				}
+				bodies(at+"/"+k, child)
+			}
+		case []any:
+			for i, child := range v {
+				bodies(fmt.Sprintf("%s/%d", at, i), child)
+			}
+		}
+	}
+	bodies("#/paths", doc["paths"])
+	for _, kind := range []string{"parameters", "responses", "headers"} {
+		m, _ := doc["components"].(map[string]any)[kind].(map[string]any)
+		bodies("#/components/"+kind, m)
 	}
 }
 

@@ -15,6 +15,10 @@ var (
 	// client reading the account number as a JSON number (as the balances
 	// endpoint writes it) holds it exactly.
 	digits15 = regexp.MustCompile(`^[0-9]{1,15}$`)
+	// accountDigits is an account number as the balances endpoint writes
+	// it, a JSON number: no leading zero, or a generated client that reads
+	// an integer meets a string.
+	accountDigits = regexp.MustCompile(`^[1-9][0-9]{0,14}$`)
 	// voucherCode is a voucher's card number, digits as on the card.
 	voucherCode = regexp.MustCompile(`^[0-9]{1,32}$`)
 	// idPattern is a bucket, accumulator or internal id.

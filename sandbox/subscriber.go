@@ -65,7 +65,7 @@ func (s subscriberJSON) record(bu storage.BusinessUnit, serviceNo string, now ti
 			return storage.Subscriber{}, err
 		}
 	}
-	if err := checkPattern("accountNo", s.AccountNo, digits15, "1 to 15 digits"); err != nil {
+	if err := checkPattern("accountNo", s.AccountNo, accountDigits, "1 to 15 digits, not starting with 0"); err != nil {
 		return storage.Subscriber{}, err
 	}
 	sub := storage.Subscriber{
