@@ -31,10 +31,6 @@ var runnableDocs = []string{
 	"docs/tmf654.md",
 }
 
-// pendingDocs are linked documents written in parallel work, allowed to be
-// missing until it lands.
-var pendingDocs = []string{"docs/limits.md"}
-
 // docBlock is a fenced code block of a document.
 type docBlock struct {
 	lang       string
@@ -275,7 +271,7 @@ func TestDocsLinks(t *testing.T) {
 		}
 		for _, m := range link.FindAllStringSubmatch(string(src), -1) {
 			target := filepath.Join(filepath.Dir(doc), m[1])
-			if _, err := os.Stat(target); err != nil && !slices.Contains(pendingDocs, filepath.ToSlash(target)) {
+			if _, err := os.Stat(target); err != nil {
 				t.Errorf("%s: link to %s does not resolve", doc, m[1])
 			}
 		}
