@@ -134,7 +134,7 @@ func check(path string) error {
 		return nil
 	})
 	if err == nil && first != nil {
-		err = fmt.Errorf("%d damaged places, the first: %v", problems, first)
+		err = fmt.Errorf("damaged places: %d, the first: %v", problems, first)
 	}
 	if err != nil {
 		return fmt.Errorf("open database %s: corrupt (%v); left untouched", path, err)
