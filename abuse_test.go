@@ -710,8 +710,10 @@ func abuseCases() []abuseCase {
 	svc := fmt.Sprintf(abuseService, "JM", "18760000001")
 	for _, m := range [][2]string{
 		{`"lob": "PREPAID"`, `"lob": ""`}, {`"lob": "PREPAID"`, `"lob": "prepaid"`}, {`"lob": "PREPAID"`, `"lob": 1`},
-		{`"accountNo": "187600000001"`, `"accountNo": ""`}, {`"accountNo": "187600000001"`, `"accountNo": "18760000000x"`},
-		{`"accountNo": "187600000001"`, `"accountNo": "1876000000011111"`},
+		{`"accountNo": 187600000001`, `"accountNo": ""`}, {`"accountNo": 187600000001`, `"accountNo": "18760000000x"`},
+		{`"accountNo": 187600000001`, `"accountNo": 1876000000011111`}, {`"accountNo": 187600000001`, `"accountNo": 1.5`},
+		{`"accountNo": 187600000001`, `"accountNo": 1e5`}, {`"accountNo": 187600000001`, `"accountNo": -1`},
+		{`"accountNo": 187600000001`, `"accountNo": 0187600000001`}, {`"accountNo": 187600000001`, `"accountNo": true`},
 		{`"serviceInternalId": "32000001"`, `"serviceInternalId": ""`}, {`"serviceInternalId": "32000001"`, `"serviceInternalId": "32 000001"`},
 		{`"owningAccountInternalId": "32800001"`, `"owningAccountInternalId": "32800001/"`},
 		{`"id": "1", "name": "Primary Balance"`, `"id": "", "name": "Primary Balance"`},

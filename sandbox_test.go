@@ -23,7 +23,7 @@ var sandboxAdmin = with(asAdmin, "X-Correlation-ID", "corr-sandbox")
 // absolute minutes bucket, and accumulators.
 const sandboxSubscriber = `{
   "lob": "PREPAID",
-  "accountNo": "187600000001",
+  "accountNo": 187600000001,
   "serviceInternalId": "32000001",
   "owningAccountInternalId": "32800001",
   "buckets": [
@@ -76,7 +76,7 @@ func TestSandboxGolden(t *testing.T) {
 		{"put missing expiry", "PUT", svc, sandboxAdmin, sandboxBody(`, "expiry": "+30d"}`, `}`), 400},
 		{"put bad expiry", "PUT", svc, sandboxAdmin, sandboxBody(`"2027-01-31T23:59:59-05:00"`, `"31/01/2027"`), 400},
 		{"put foreign currency", "PUT", svc, sandboxAdmin, sandboxBody(`"units": "JMD", "type"`, `"units": "USD", "type"`), 400},
-		{"put bad account", "PUT", svc, sandboxAdmin, sandboxBody(`"187600000001"`, `"1876-0001"`), 400},
+		{"put bad account", "PUT", svc, sandboxAdmin, sandboxBody(`187600000001`, `"1876-0001"`), 400},
 		{"put bad internal id", "PUT", svc, sandboxAdmin, sandboxBody(`"32000001"`, `"32 000 001"`), 400},
 		{"put path mismatch", "PUT", svc, sandboxAdmin, sandboxBody(`{`, `{"serviceNo": "18769999999",`), 400},
 		{"put bad service number", "PUT", "/sandbox/v1/JM/services/not-a-number", sandboxAdmin, sandboxSubscriber, 400},

@@ -142,6 +142,12 @@ func (a *Amount) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// WireRule says what an amount's JSON form must be, for the message that
+// refuses one.
+func (Amount) WireRule() string {
+	return "a number with at most 2 decimal places, from -1000000000.00 to 1000000000.00"
+}
+
 // Within reports whether a lies within ±Max.
 func (a Amount) Within() bool { return -Max <= a && a <= Max }
 

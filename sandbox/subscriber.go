@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"prepay/money"
@@ -16,12 +19,35 @@ type subscriberJSON struct {
 	BusinessID              string                `json:"businessId,omitempty"`
 	ServiceNo               string                `json:"serviceNo,omitempty"`
 	LOB                     string                `json:"lob"`
-	AccountNo               string                `json:"accountNo"`
+	AccountNo               accountNumber         `json:"accountNo"`
 	ServiceInternalID       string                `json:"serviceInternalId"`
 	OwningAccountInternalID string                `json:"owningAccountInternalId"`
 	Buckets                 []bucketJSON          `json:"buckets"`
 	Accumulators            []storage.Accumulator `json:"accumulators"`
 }
+
+// accountNumber is a service's account number on the wire: a JSON number of
+// 1 to 15 digits with no leading zero, as the balances endpoint writes it —
+// one type for the account everywhere. A quoted one is read too, as
+// earlier clients sent it.
+type accountNumber string
+
+// UnmarshalJSON reads the number's digits, refusing anything else as a
+// type error that names the field.
+func (a *accountNumber) UnmarshalJSON(data []byte) error {
+	digits := strings.Trim(string(data), `"`)
+	if !accountDigits.MatchString(digits) {
+		return &json.UnmarshalTypeError{Value: string(data), Type: reflect.TypeFor[accountNumber]()}
+	}
+	*a = accountNumber(digits)
+	return nil
+}
+
+// MarshalJSON writes the account as a JSON number.
+func (a accountNumber) MarshalJSON() ([]byte, error) { return []byte(a), nil }
+
+// WireRule says what an account number must be.
+func (accountNumber) WireRule() string { return "a number of 1 to 15 digits, not starting with 0" }
 
 // bucketJSON is a bucket on the wire: its expiry is "+30d" or an RFC 3339
 // time on the way in, the business unit's local time on the way out.
@@ -65,11 +91,11 @@ func (s subscriberJSON) record(bu storage.BusinessUnit, serviceNo string, now ti
 			return storage.Subscriber{}, err
 		}
 	}
-	if err := checkPattern("accountNo", s.AccountNo, accountDigits, "1 to 15 digits, not starting with 0"); err != nil {
-		return storage.Subscriber{}, err
+	if s.AccountNo == "" {
+		return storage.Subscriber{}, missing("accountNo")
 	}
 	sub := storage.Subscriber{
-		BusinessID: bu.ID, ServiceNo: serviceNo, LOB: s.LOB, AccountNo: s.AccountNo,
+		BusinessID: bu.ID, ServiceNo: serviceNo, LOB: s.LOB, AccountNo: string(s.AccountNo),
 		ServiceInternalID: s.ServiceInternalID, OwningAccountInternalID: s.OwningAccountInternalID,
 		Buckets:      make([]storage.Bucket, len(s.Buckets)),
 		Accumulators: make([]storage.Accumulator, len(s.Accumulators)),
@@ -176,7 +202,7 @@ func checkAccumulator(field string, a storage.Accumulator) error {
 // its expiries in the business unit's zone.
 func subscriberView(s storage.Subscriber, loc *time.Location) subscriberJSON {
 	v := subscriberJSON{
-		BusinessID: s.BusinessID, ServiceNo: s.ServiceNo, LOB: s.LOB, AccountNo: s.AccountNo,
+		BusinessID: s.BusinessID, ServiceNo: s.ServiceNo, LOB: s.LOB, AccountNo: accountNumber(s.AccountNo),
 		ServiceInternalID: s.ServiceInternalID, OwningAccountInternalID: s.OwningAccountInternalID,
 		Buckets:      make([]bucketJSON, len(s.Buckets)),
 		Accumulators: append([]storage.Accumulator{}, s.Accumulators...),

@@ -98,7 +98,7 @@ func decodeError(err error) *Error {
 		if field == "" {
 			field = "body"
 		}
-		return Fail(CodeInvalidField, "%s must be %s; got %s", field, Text(describe(typ.Type.String())), typ.Value)
+		return Fail(CodeInvalidField, "%s must be %s; got %s", field, Text(describe(typ.Type)), typ.Value)
 	case errors.As(err, &syntax):
 		return Fail(CodeMalformedBody, "the request body is not valid JSON at offset %d", syntax.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -108,19 +108,26 @@ func decodeError(err error) *Error {
 	}
 }
 
+// WireRuler is a value type that says, in a client's words, what its JSON
+// form must be; a decode error naming a field of that type quotes it.
+type WireRuler interface{ WireRule() string }
+
+var wireRuler = reflect.TypeFor[WireRuler]()
+
 // describe turns a Go type into words a client understands.
-func describe(goType string) string {
-	switch goType {
-	case "money.Amount":
-		return "a number with at most 2 decimal places, from -1000000000.00 to 1000000000.00"
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "int", "int64", "uint64", "int32":
-		return "an integer"
+func describe(t reflect.Type) string {
+	if t.Implements(wireRuler) {
+		return reflect.Zero(t).Interface().(WireRuler).WireRule()
 	}
-	if len(goType) > 2 && goType[:2] == "[]" {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Slice, reflect.Array:
 		return "an array"
 	}
 	return "an object"
