@@ -20,7 +20,7 @@ var keptBuckets = [][]byte{bucketClock}
 
 // FrozenClock returns the time the sandbox clock is frozen at, if it is.
 func (t *Tx) FrozenClock() (at time.Time, frozen bool, err error) {
-	b := t.tx.Bucket(bucketClock)
+	b := t.bucket(bucketClock)
 	if b == nil {
 		return time.Time{}, false, nil
 	}
@@ -40,11 +40,11 @@ func (t *Tx) FreezeClock(at time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encode frozen clock: %w", err)
 	}
-	return t.tx.Bucket(bucketClock).Put(keyFrozen, v)
+	return t.bucket(bucketClock).Put(keyFrozen, v)
 }
 
 // ThawClock records that the sandbox clock follows the host.
-func (t *Tx) ThawClock() error { return t.tx.Bucket(bucketClock).Delete(keyFrozen) }
+func (t *Tx) ThawClock() error { return t.bucket(bucketClock).Delete(keyFrozen) }
 
 // FrozenClock is Tx.FrozenClock in a read transaction of its own.
 func (s *Store) FrozenClock() (at time.Time, frozen bool, err error) {

@@ -29,7 +29,7 @@ func (t *Tx) Fault(name string) (Fault, error) {
 
 // Faults returns every fault, in name order.
 func (t *Tx) Faults() ([]Fault, error) {
-	b := t.tx.Bucket(bucketFaults)
+	b := t.bucket(bucketFaults)
 	if b == nil {
 		return nil, nil // no data set loaded yet
 	}
@@ -52,7 +52,7 @@ func (t *Tx) PutFault(f Fault) error {
 
 // DeleteFault removes the fault called name; ErrNotFound if there is none.
 func (t *Tx) DeleteFault(name string) error {
-	b := t.tx.Bucket(bucketFaults)
+	b := t.bucket(bucketFaults)
 	if b.Get([]byte(name)) == nil {
 		return ErrNotFound
 	}

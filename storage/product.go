@@ -21,7 +21,7 @@ func productKey(bu, productID, serviceNo string) []byte {
 // empty slice, not an error.
 func (t *Tx) ServicesByProduct(bu, productID string) ([]Subscriber, error) {
 	prefix := append(key(bu, productID), sep)
-	c := t.tx.Bucket(bucketByProduct).Cursor()
+	c := t.bucket(bucketByProduct).Cursor()
 	var out []Subscriber
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		s, err := t.Subscriber(bu, string(k[len(prefix):]))
@@ -39,7 +39,7 @@ func (t *Tx) indexProduct(s Subscriber) error {
 	if err := t.unindexProduct(s.BusinessID, s.ServiceNo); err != nil {
 		return err
 	}
-	return t.tx.Bucket(bucketByProduct).Put(productKey(s.BusinessID, s.ServiceInternalID, s.ServiceNo), nil)
+	return t.bucket(bucketByProduct).Put(productKey(s.BusinessID, s.ServiceInternalID, s.ServiceNo), nil)
 }
 
 // unindexProduct removes the index entry of the stored service serviceNo,
@@ -52,14 +52,14 @@ func (t *Tx) unindexProduct(bu, serviceNo string) error {
 	if err != nil {
 		return err
 	}
-	return t.tx.Bucket(bucketByProduct).Delete(productKey(bu, old.ServiceInternalID, old.ServiceNo))
+	return t.bucket(bucketByProduct).Delete(productKey(bu, old.ServiceInternalID, old.ServiceNo))
 }
 
 // indexAllProducts fills the product index from every subscriber, for a
 // file written before the index existed.
 func (t *Tx) indexAllProducts() error {
-	idx := t.tx.Bucket(bucketByProduct)
-	return t.tx.Bucket(bucketSubscribers).ForEach(func(k, v []byte) error {
+	idx := t.bucket(bucketByProduct)
+	return t.bucket(bucketSubscribers).ForEach(func(k, v []byte) error {
 		var s Subscriber
 		if err := decode(v, &s); err != nil {
 			return fmt.Errorf("decode subscriber %q: %w", k, err)

@@ -17,7 +17,7 @@ func ResolveExpiry(s string, now time.Time, loc *time.Location) (time.Time, erro
 // number order.
 func (t *Tx) Subscribers(bu string) ([]Subscriber, error) {
 	prefix := append(key(bu), sep)
-	c := t.tx.Bucket(bucketSubscribers).Cursor()
+	c := t.bucket(bucketSubscribers).Cursor()
 	var out []Subscriber
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var s Subscriber

@@ -5,5 +5,5 @@ package storage
 // inside the very record AddAction stores, so it must be known first; only
 // one write transaction runs at a time, so no one can take it in between.
 func (t *Tx) NextActionSeq() uint64 {
-	return t.tx.Bucket(bucketActions).Sequence() + 1
+	return t.bucket(bucketActions).Sequence() + 1
 }

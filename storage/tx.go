@@ -16,6 +16,10 @@ type Tx struct {
 	tx *bolt.Tx
 }
 
+// bucket returns the record kind name. Every access to a record kind goes
+// through it, so that where record kinds live is decided in one place.
+func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+
 // Keys join their parts with a 0x00 byte, which no id, code or key may hold,
 // so that one record kind's prefix scans never run into a longer id.
 const sep = 0x00
@@ -38,7 +42,7 @@ func key(parts ...string) []byte {
 func decode(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 func (t *Tx) get(bucket, k []byte, v any) error {
-	data := t.tx.Bucket(bucket).Get(k)
+	data := t.bucket(bucket).Get(k)
 	if data == nil {
 		return ErrNotFound
 	}
@@ -53,7 +57,7 @@ func (t *Tx) put(bucket, k []byte, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s %q: %w", bucket, k, err)
 	}
-	return t.tx.Bucket(bucket).Put(k, data)
+	return t.bucket(bucket).Put(k, data)
 }
 
 // Client returns the client with this id, or ErrNotFound.
@@ -65,7 +69,7 @@ func (t *Tx) Client(id string) (Client, error) {
 // Clients returns every registered client.
 func (t *Tx) Clients() ([]Client, error) {
 	var out []Client
-	err := t.tx.Bucket(bucketClients).ForEach(func(k, v []byte) error {
+	err := t.bucket(bucketClients).ForEach(func(k, v []byte) error {
 		var c Client
 		if err := decode(v, &c); err != nil {
 			return fmt.Errorf("decode client %q: %w", k, err)
@@ -101,7 +105,7 @@ func (t *Tx) PutSubscriber(s Subscriber) error {
 
 // DeleteSubscriber removes a subscriber; ErrNotFound if there is none.
 func (t *Tx) DeleteSubscriber(bu, serviceNo string) error {
-	b := t.tx.Bucket(bucketSubscribers)
+	b := t.bucket(bucketSubscribers)
 	k := key(bu, serviceNo)
 	if b.Get(k) == nil {
 		return ErrNotFound
@@ -139,7 +143,7 @@ func actionKey(prefix []byte, at time.Time, seq uint64) []byte {
 
 // AddAction records a balance action, giving it the next sequence number.
 func (t *Tx) AddAction(a *Action) error {
-	b := t.tx.Bucket(bucketActions)
+	b := t.bucket(bucketActions)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
@@ -169,7 +173,7 @@ func (t *Tx) Actions(w ActionWindow) (actions []Action, total int, err error) {
 	prefix := actionPrefix(w.BusinessID, w.ProductID)
 	lo := actionKey(prefix, w.From, 0)
 	hi := actionKey(prefix, w.To, ^uint64(0))
-	c := t.tx.Bucket(bucketActions).Cursor()
+	c := t.bucket(bucketActions).Cursor()
 
 	// Walk backwards from the top of the window: newest first.
 	k, v := c.Seek(hi)
@@ -207,15 +211,15 @@ func (t *Tx) PutIdempotency(r Idempotency) error {
 		return err
 	}
 	tk := binary.BigEndian.AppendUint64(nil, uint64(r.Created.UnixMilli()))
-	return t.tx.Bucket(bucketIdemExpiry).Put(append(tk, k...), nil)
+	return t.bucket(bucketIdemExpiry).Put(append(tk, k...), nil)
 }
 
 // PurgeIdempotency deletes at most max records created before cutoff,
 // oldest first, and reports how many it deleted. The time index makes this
 // a walk over expired records only, never a scan of the live ones.
 func (t *Tx) PurgeIdempotency(cutoff time.Time, max int) (int, error) {
-	byTime := t.tx.Bucket(bucketIdemExpiry)
-	records := t.tx.Bucket(bucketIdempotency)
+	byTime := t.bucket(bucketIdemExpiry)
+	records := t.bucket(bucketIdempotency)
 	limit := uint64(cutoff.UnixMilli())
 	c := byTime.Cursor()
 	n := 0
