@@ -28,7 +28,7 @@ func TestRunRefusesDamageInTheMiddle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(func(tx *storage.Tx) error {
+	if err := s.Default().Update(func(tx *storage.Tx) error {
 		for i := range 5000 {
 			if err := tx.PutVoucher(storage.Voucher{BusinessID: "JM", Code: fmt.Sprintf("%08d", i), Amount: 500}); err != nil {
 				return err

@@ -65,17 +65,17 @@ func newTestServer(t testing.TB) *testServer {
 func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "prepay.db")
-	store, err := storage.Open(path)
+	host := newHostClock()
+	store, err := storage.OpenWith(path, host.now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	host := newHostClock()
-	clk := clock.New(host.now)
-	clk.Freeze(testNow)
-	if err := store.Load(ds, clk.Now()); err != nil {
+	if err := store.Load(ds, testNow); err != nil {
 		t.Fatal(err)
 	}
+	clk := store.Default().Clock()
+	clk.Freeze(testNow)
 	guard, err := auth.New(store, clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs, counts: counters.New()})
+	h := newHandler(logger, deps{store: store, guard: guard, dataSet: ds, faults: fs, counts: counters.New(), maxSandboxes: 1000})
 	return &testServer{handler: h, store: store, clock: clk, host: host, dbPath: path}
 }
 

@@ -50,7 +50,7 @@ func (s *testServer) putFault(t testing.TB, name, body string) *httptest.Respons
 func (s *testServer) primaryAndLoan(t testing.TB) []string {
 	t.Helper()
 	var out []string
-	if err := s.store.View(func(tx *storage.Tx) error {
+	if err := s.store.Default().View(func(tx *storage.Tx) error {
 		sub, err := tx.Subscriber("JM", "18763187057")
 		for _, b := range sub.Buckets {
 			if b.ID == "1" || b.ID == "21" {
@@ -218,7 +218,7 @@ func TestFaultsLostReply(t *testing.T) {
 		}
 	}
 	var actions []storage.Action
-	if err := s.store.View(func(tx *storage.Tx) (err error) {
+	if err := s.store.Default().View(func(tx *storage.Tx) (err error) {
 		actions, _, err = tx.Actions(storage.ActionWindow{BusinessID: "JM", ProductID: "32970101",
 			From: testNow.Add(-time.Hour), To: testNow.Add(time.Hour)})
 		return err
@@ -281,7 +281,7 @@ func TestFaultsReset(t *testing.T) {
 		t.Errorf("balances after reset = %d, fault %q\n%s", rec.Code, rec.Header().Get("X-Sandbox-Fault"), rec.Body)
 	}
 	var stored []storage.Fault
-	if err := s.store.View(func(tx *storage.Tx) (err error) {
+	if err := s.store.Default().View(func(tx *storage.Tx) (err error) {
 		stored, err = tx.Faults()
 		return err
 	}); err != nil || len(stored) != 0 {

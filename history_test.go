@@ -249,7 +249,7 @@ func TestHistoryPaging(t *testing.T) {
 	base := time.Date(2026, 11, 20, 9, 0, 0, 0, jamaica)
 	for i := range 5 {
 		a := historyPagingAction(i, base.Add(time.Duration(i)*time.Hour))
-		if err := s.store.Update(func(tx *storage.Tx) error { return tx.AddAction(&a) }); err != nil {
+		if err := s.store.Default().Update(func(tx *storage.Tx) error { return tx.AddAction(&a) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,12 +14,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 	_ "time/tzdata" // zones come with the binary, not from the host
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/counters"
 	"prepay/faults"
 	"prepay/storage"
@@ -62,6 +62,7 @@ func newFaults(store *storage.Store) (*faults.Set, error) {
 // config is what the flags and environment say.
 type config struct {
 	addr, db, data string
+	maxSandboxes   int
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -77,8 +78,16 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.addr, "addr", or("PREPAY_ADDR", ":8080"), "listen address (env PREPAY_ADDR)")
 	fs.StringVar(&c.db, "db", or("PREPAY_DB", "prepay.db"), "bbolt database file (env PREPAY_DB)")
 	fs.StringVar(&c.data, "data", or("PREPAY_DATA", ""), "data set loaded into a new database and by reset (env PREPAY_DATA; default the embedded demo)")
+	maxSandboxes, err := strconv.Atoi(or("PREPAY_MAX_SANDBOXES", "1000"))
+	if err != nil || maxSandboxes < 1 {
+		return c, fmt.Errorf("PREPAY_MAX_SANDBOXES must be a positive integer; got %q", getenv("PREPAY_MAX_SANDBOXES"))
+	}
+	fs.IntVar(&c.maxSandboxes, "max-sandboxes", maxSandboxes, "the most sandboxes the server holds, the default one included (env PREPAY_MAX_SANDBOXES)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
+	}
+	if c.maxSandboxes < 1 {
+		return c, fmt.Errorf("-max-sandboxes must be at least 1; got %d", c.maxSandboxes)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -121,23 +130,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
-	clk := clock.System()
 	empty, err := store.Empty()
 	if err != nil {
 		return fmt.Errorf("read database: %w", err)
 	}
 	if empty {
-		if err := store.Load(ds, clk.Now()); err != nil {
+		if err := store.Load(ds, time.Now()); err != nil {
 			return fmt.Errorf("load data set: %w", err)
 		}
 		logger.Info("loaded data set", "db", cfg.db, "subscribers", len(ds.Subscribers))
-	}
-	// A clock frozen before a restart stays frozen: a retry after the
-	// restart sees the same sandbox time as before it.
-	if at, frozen, err := store.FrozenClock(); err != nil {
-		return fmt.Errorf("read sandbox clock: %w", err)
-	} else if frozen {
-		clk.Freeze(at)
 	}
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
@@ -149,7 +150,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	handler := newHandler(logger, deps{store: store, clock: clk, guard: guard, dataSet: ds, faults: fs, counts: counters.New()})
+	handler := newHandler(logger, deps{store: store, guard: guard, dataSet: ds, faults: fs, counts: counters.New(), maxSandboxes: cfg.maxSandboxes})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,

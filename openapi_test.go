@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"prepay/auth"
+	"prepay/counters"
 	"prepay/storage"
 	"prepay/tmf"
 )
@@ -127,7 +128,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes(mux, deps{store: s.store, clock: s.clock, guard: guard, dataSet: ds, faults: fs})
+	routes(mux, deps{store: s.store, guard: guard, dataSet: ds, faults: fs, counts: counters.New(), maxSandboxes: 1})
 
 	var registered, documented []string
 	for _, p := range mux.patterns {

@@ -7,7 +7,6 @@ import (
 	"prepay/auth"
 	"prepay/balances"
 	"prepay/bucket"
-	"prepay/clock"
 	"prepay/counters"
 	"prepay/faults"
 	"prepay/history"
@@ -19,12 +18,12 @@ import (
 
 // deps is what the handlers are built from.
 type deps struct {
-	store   *storage.Store
-	clock   *clock.Clock
-	guard   *auth.Guard
-	dataSet *storage.DataSet // what reset restores
-	faults  *faults.Set      // the sandbox's injected faults
-	counts  *counters.Set    // this server's operational counters
+	store        *storage.Store
+	guard        *auth.Guard
+	dataSet      *storage.DataSet // the server's: what the default sandbox's reset restores
+	faults       *faults.Set      // every sandbox's injected faults
+	counts       *counters.Set    // this server's operational counters
+	maxSandboxes int              // the most sandboxes the server holds
 }
 
 // newHandler builds the whole HTTP stack: every route, then the middleware,
@@ -59,40 +58,46 @@ func (m *router) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Re
 func routes(mux *router, d deps) {
 	fs := d.faults
 	mux.Handle("GET /bot-ux/{version}/{businessId}/services/{serviceNo}/realTimeBalances",
-		d.guard.Require(auth.ScopeBalances, fs.Wrap(faults.RouteBalances, balances.Handler(d.store, d.clock))))
+		d.guard.Require(auth.ScopeBalances, fs.Wrap(faults.RouteBalances, balances.Handler())))
 	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance",
-		d.guard.Require(auth.ScopeTopup, fs.Wrap(faults.RouteTopup, topup.Handler(d.store, d.clock, d.counts))))
+		d.guard.Require(auth.ScopeTopup, fs.Wrap(faults.RouteTopup, topup.Handler(d.counts))))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/balanceActionHistory",
-		d.guard.Require(auth.ScopeHistory, fs.Wrap(faults.RouteHistory, history.Handler(d.store, d.clock))))
+		d.guard.Require(auth.ScopeHistory, fs.Wrap(faults.RouteHistory, history.Handler())))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/bucket",
-		d.guard.Require(auth.ScopeBalances, bucket.List(d.store, d.clock)))
+		d.guard.Require(auth.ScopeBalances, bucket.List()))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/bucket/{id}",
-		d.guard.Require(auth.ScopeBalances, bucket.Get(d.store, d.clock)))
+		d.guard.Require(auth.ScopeBalances, bucket.Get()))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/accumulatedBalance",
-		d.guard.Require(auth.ScopeBalances, bucket.ListAccumulated(d.store, d.clock)))
+		d.guard.Require(auth.ScopeBalances, bucket.ListAccumulated()))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/accumulatedBalance/{id}",
-		d.guard.Require(auth.ScopeBalances, bucket.GetAccumulated(d.store, d.clock)))
+		d.guard.Require(auth.ScopeBalances, bucket.GetAccumulated()))
 
 	mux.Handle("PUT /sandbox/v1/{businessId}/services/{serviceNo}",
-		d.guard.Require(auth.ScopeAdmin, sandbox.PutService(d.store, d.clock)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.PutService()))
 	mux.Handle("GET /sandbox/v1/{businessId}/services/{serviceNo}",
-		d.guard.Require(auth.ScopeAdmin, sandbox.GetService(d.store)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.GetService()))
 	mux.Handle("DELETE /sandbox/v1/{businessId}/services/{serviceNo}",
-		d.guard.Require(auth.ScopeAdmin, sandbox.DeleteService(d.store)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.DeleteService()))
 	mux.Handle("POST /sandbox/v1/{businessId}/services/{serviceNo}/usage",
-		d.guard.Require(auth.ScopeAdmin, sandbox.Usage(d.store, d.clock)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.Usage()))
 	mux.Handle("POST /sandbox/v1/{businessId}/vouchers",
-		d.guard.Require(auth.ScopeAdmin, sandbox.CreateVoucher(d.store, d.clock)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.CreateVoucher()))
 	mux.Handle("GET /sandbox/v1/{businessId}/vouchers/{voucher}",
-		d.guard.Require(auth.ScopeAdmin, sandbox.GetVoucher(d.store, d.clock)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.GetVoucher()))
 	mux.Handle("POST /sandbox/v1/reset",
-		d.guard.Require(auth.ScopeAdmin, sandbox.Reset(d.store, d.clock, d.guard, d.dataSet, fs.Reload)))
-	mux.Handle("GET /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ShowClock(d.clock)))
-	mux.Handle("PUT /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.SetClock(d.store, d.clock)))
-	mux.Handle("DELETE /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ThawClock(d.store, d.clock)))
+		d.guard.Require(auth.ScopeAdmin, sandbox.Reset(d.guard, d.dataSet, fs.Reload)))
+	mux.Handle("GET /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ShowClock()))
+	mux.Handle("PUT /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.SetClock()))
+	mux.Handle("DELETE /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ThawClock()))
 	mux.Handle("GET /sandbox/v1/faults", d.guard.Require(auth.ScopeAdmin, fs.List()))
 	mux.Handle("PUT /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Put()))
 	mux.Handle("DELETE /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Delete()))
+
+	sbx := &sandbox.Sandboxes{Store: d.store, Guard: d.guard, Server: d.dataSet, Max: d.maxSandboxes, Forget: fs.Forget}
+	mux.Handle("POST /sandbox/v1/sandboxes", d.guard.Require(auth.ScopeAdmin, sbx.Create()))
+	mux.Handle("GET /sandbox/v1/sandboxes", d.guard.Require(auth.ScopeAdmin, sbx.List()))
+	mux.Handle("GET /sandbox/v1/sandboxes/{id}", d.guard.Require(auth.ScopeAdmin, sbx.Get()))
+	mux.Handle("DELETE /sandbox/v1/sandboxes/{id}", d.guard.Require(auth.ScopeAdmin, sbx.Delete()))
 
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(d.store))

@@ -178,7 +178,7 @@ func TestSandboxPutThenRead(t *testing.T) {
 	}
 
 	// The store is the shared truth the business endpoints read.
-	err := s.store.View(func(tx *storage.Tx) error {
+	err := s.store.Default().View(func(tx *storage.Tx) error {
 		sub, err := tx.Service("JM", "18760000001", tmf.LOBPrepaid)
 		if err != nil {
 			return err

@@ -64,7 +64,7 @@ func (s *testServer) topup(t testing.TB, bu string, header map[string]string, bo
 func (s *testServer) subscriber(t testing.TB, bu, serviceNo string) storage.Subscriber {
 	t.Helper()
 	var sub storage.Subscriber
-	if err := s.store.View(func(tx *storage.Tx) (err error) {
+	if err := s.store.Default().View(func(tx *storage.Tx) (err error) {
 		sub, err = tx.Subscriber(bu, serviceNo)
 		return err
 	}); err != nil {
@@ -77,7 +77,7 @@ func (s *testServer) subscriber(t testing.TB, bu, serviceNo string) storage.Subs
 func (s *testServer) actions(t testing.TB, bu, product string) []storage.Action {
 	t.Helper()
 	var out []storage.Action
-	if err := s.store.View(func(tx *storage.Tx) (err error) {
+	if err := s.store.Default().View(func(tx *storage.Tx) (err error) {
 		out, _, err = tx.Actions(storage.ActionWindow{BusinessID: bu, ProductID: product,
 			From: time.Unix(0, 0), To: testNow.AddDate(1, 0, 0)})
 		return err
@@ -210,7 +210,7 @@ func TestTopupSeedState(t *testing.T) {
 	}
 
 	var v storage.Voucher
-	s.store.View(func(tx *storage.Tx) (err error) { v, err = tx.Voucher("JM", "89742282598199"); return err })
+	s.store.Default().View(func(tx *storage.Tx) (err error) { v, err = tx.Voucher("JM", "89742282598199"); return err })
 	if !v.RedeemedAt.Equal(testNow) || v.RedeemedBy != "18763187057" {
 		t.Errorf("voucher redeemed at %v by %q, want %v by 18763187057", v.RedeemedAt, v.RedeemedBy, testNow)
 	}
@@ -308,7 +308,7 @@ func TestTopupIdempotencyRules(t *testing.T) {
 		}
 		sub := s.subscriber(t, "JM", "18769990001")
 		sub.ServiceNo, sub.LOB = "18760000001", tmf.LOBPrepaid
-		if err := s.store.Update(func(tx *storage.Tx) error { return tx.PutSubscriber(sub) }); err != nil {
+		if err := s.store.Default().Update(func(tx *storage.Tx) error { return tx.PutSubscriber(sub) }); err != nil {
 			t.Fatal(err)
 		}
 		if rec := s.topup(t, "JM", hdr, body); rec.Code != http.StatusOK {
@@ -379,7 +379,7 @@ func TestTopupIdempotencyRules(t *testing.T) {
 			t.Errorf("repeat after 24 h: %d replayed=%q, want a fresh 200", rec.Code, rec.Header().Get("Idempotent-Replayed"))
 		}
 		s.topup(t, "JM", topupHeaders("FIXED", "new"), body) // its purge finds the old record's index entry
-		s.store.View(func(tx *storage.Tx) error {
+		s.store.Default().View(func(tx *storage.Tx) error {
 			r, err := tx.Idempotency("sandbox-admin", "JM", "old")
 			if err != nil || !r.Created.Equal(testNow.Add(24*time.Hour)) {
 				t.Errorf("record of key old: created %v, %v; want the second top-up's", r.Created, err)
@@ -399,7 +399,7 @@ func TestTopupIdempotencyRules(t *testing.T) {
 		if rec.Header().Get("X-Stub") != "true" || rec.Header().Get("Idempotent-Replayed") != "" {
 			t.Errorf("stub repeat: X-Stub=%q replayed=%q, want a fresh stub answer", rec.Header().Get("X-Stub"), rec.Header().Get("Idempotent-Replayed"))
 		}
-		s.store.View(func(tx *storage.Tx) error {
+		s.store.Default().View(func(tx *storage.Tx) error {
 			if _, err := tx.Idempotency("sandbox-admin", "TT", "stub"); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("stub left an idempotency record: %v", err)
 			}

@@ -32,13 +32,14 @@ const (
 // minCredentialLength is the operator's documented minimum for both headers.
 const minCredentialLength = 5
 
-// Guard holds the registered clients and their rate limiters.
+// Guard holds the registered clients of every sandbox and their rate
+// limiters.
 type Guard struct {
 	store *storage.Store
 	// now measures rate-limit windows on the host's clock: freezing the
 	// sandbox's business clock must not freeze a client's limit.
 	now      func() time.Time
-	clients  atomic.Pointer[map[string]storage.Client]
+	clients  atomic.Pointer[map[string]registered]
 	mu       sync.Mutex
 	limiters map[string]*limiter
 	guesses  lockout
@@ -54,19 +55,32 @@ func New(store *storage.Store, now func() time.Time) (*Guard, error) {
 	return g, g.Reload()
 }
 
-// Reload reads the clients again, after the data set is reset. Rate
-// limiters start afresh.
+// registered is a client and the sandbox it belongs to: a request picks its
+// sandbox by its credentials alone.
+type registered struct {
+	storage.Client
+	sandbox *storage.Sandbox
+}
+
+// Reload reads the clients of every sandbox again, after a data set is
+// reset or a sandbox made or deleted. Rate limiters start afresh. A client
+// id is unique on the server; should two sandboxes' data sets both name
+// one, the older sandbox keeps it.
 func (g *Guard) Reload() error {
-	var list []storage.Client
-	if err := g.store.View(func(tx *storage.Tx) (err error) {
-		list, err = tx.Clients()
-		return err
-	}); err != nil {
-		return fmt.Errorf("load clients: %w", err)
-	}
-	clients := make(map[string]storage.Client, len(list))
-	for _, c := range list {
-		clients[c.ID] = c
+	clients := map[string]registered{}
+	for _, sb := range g.store.Sandboxes() {
+		var list []storage.Client
+		if err := sb.View(func(tx *storage.Tx) (err error) {
+			list, err = tx.Clients()
+			return err
+		}); err != nil {
+			return fmt.Errorf("load clients of sandbox %s: %w", sb.ID(), err)
+		}
+		for _, c := range list {
+			if _, taken := clients[c.ID]; !taken {
+				clients[c.ID] = registered{Client: c, sandbox: sb}
+			}
+		}
 	}
 	g.clients.Store(&clients)
 	g.mu.Lock()
@@ -101,11 +115,12 @@ func BusinessUnit(ctx context.Context) storage.BusinessUnit {
 // may use it.
 func (g *Guard) Require(scope string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := g.authenticate(w, r)
+		reg, err := g.authenticate(w, r)
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return
 		}
+		c := reg.Client
 		tmf.FromContext(r.Context()).ClientID = c.ID
 		if err := g.limit(w, c); err != nil {
 			tmf.WriteError(w, r, err)
@@ -115,9 +130,9 @@ func (g *Guard) Require(scope string, next http.Handler) http.Handler {
 			tmf.WriteError(w, r, tmf.Fail(tmf.CodeForbiddenScope, "client_id %q does not hold the scope %s", c.ID, scope))
 			return
 		}
-		ctx := context.WithValue(r.Context(), clientKey, c)
+		ctx := storage.WithSandbox(context.WithValue(r.Context(), clientKey, c), reg.sandbox)
 		if strings.Contains(r.Pattern, "{businessId}") {
-			bu, err := g.businessUnit(c, r.PathValue("businessId"))
+			bu, err := g.businessUnit(reg, r.PathValue("businessId"))
 			if err != nil {
 				tmf.WriteError(w, r, err)
 				return
@@ -131,7 +146,7 @@ func (g *Guard) Require(scope string, next http.Handler) http.Handler {
 // authenticate checks the credentials headers. A wrong secret, or an
 // unknown client_id, counts towards its pair's lockout; a locked pair is
 // refused before its secret is looked at.
-func (g *Guard) authenticate(w http.ResponseWriter, r *http.Request) (storage.Client, error) {
+func (g *Guard) authenticate(w http.ResponseWriter, r *http.Request) (registered, error) {
 	id, secret := r.Header.Get("client_id"), r.Header.Get("client_secret")
 	switch {
 	case id == "" || secret == "":
@@ -139,35 +154,35 @@ func (g *Guard) authenticate(w http.ResponseWriter, r *http.Request) (storage.Cl
 		if id != "" {
 			missing = "client_secret"
 		}
-		return storage.Client{}, tmf.Fail(tmf.CodeMissingCredentials, "the %s header is required", missing)
+		return registered{}, tmf.Fail(tmf.CodeMissingCredentials, "the %s header is required", missing)
 	case len(id) < minCredentialLength:
-		return storage.Client{}, tmf.Fail(tmf.CodeInvalidCredentials, "client_id must be at least %d characters; got %q", minCredentialLength, id)
+		return registered{}, tmf.Fail(tmf.CodeInvalidCredentials, "client_id must be at least %d characters; got %q", minCredentialLength, id)
 	case len(secret) < minCredentialLength:
-		return storage.Client{}, tmf.Fail(tmf.CodeInvalidCredentials, "client_secret must be at least %d characters; got %d", minCredentialLength, len(secret))
+		return registered{}, tmf.Fail(tmf.CodeInvalidCredentials, "client_secret must be at least %d characters; got %d", minCredentialLength, len(secret))
 	}
 	who, now := pair{clientID: id, addr: remoteAddr(r)}, g.now()
 	if err := g.guesses.locked(w, who, now); err != nil {
-		return storage.Client{}, err
+		return registered{}, err
 	}
 	c, ok := (*g.clients.Load())[id]
 	if !ok {
 		g.dummy.CheckSecret(secret)
 		g.guesses.fail(who, now)
-		return storage.Client{}, tmf.Fail(tmf.CodeUnknownClient, "client_id %q is not registered", id)
+		return registered{}, tmf.Fail(tmf.CodeUnknownClient, "client_id %q is not registered", id)
 	}
 	if !c.CheckSecret(secret) {
 		g.guesses.fail(who, now)
-		return storage.Client{}, tmf.Fail(tmf.CodeWrongSecret, "client_secret is wrong for client_id %q", id)
+		return registered{}, tmf.Fail(tmf.CodeWrongSecret, "client_secret is wrong for client_id %q", id)
 	}
 	g.guesses.succeed(who)
 	return c, nil
 }
 
-func (g *Guard) businessUnit(c storage.Client, id string) (storage.BusinessUnit, error) {
+func (g *Guard) businessUnit(c registered, id string) (storage.BusinessUnit, error) {
 	if !storage.ValidBusinessID(id) {
 		return storage.BusinessUnit{}, tmf.Fail(tmf.CodeInvalidBusinessID, "businessId must be 2–3 capital letters; got %q", id)
 	}
-	bu, err := g.store.BusinessUnit(id)
+	bu, err := c.sandbox.BusinessUnit(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.BusinessUnit{}, tmf.Fail(tmf.CodeUnknownBusinessUnit, "businessId %q is not a configured business unit", id)
 	}

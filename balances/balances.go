@@ -10,36 +10,29 @@ import (
 	"net/http"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/storage"
 	"prepay/tmf"
 )
 
 // Handler serves GET /bot-ux/{version}/{businessId}/services/{serviceNo}/realTimeBalances.
 // The guard in front of it has already checked the credentials, the scope and
-// the business unit.
-func Handler(store *storage.Store, clk *clock.Clock) http.Handler {
-	return &handler{store: store, clk: clk}
-}
-
-type handler struct {
-	store *storage.Store
-	clk   *clock.Clock
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := h.balances(r)
-	if err != nil {
-		tmf.WriteError(w, r, err)
-		return
-	}
-	tmf.WriteRaw(w, http.StatusOK, body)
+// the business unit, and chose the request's sandbox, whose records and
+// clock it reads.
+func Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := balances(r)
+		if err != nil {
+			tmf.WriteError(w, r, err)
+			return
+		}
+		tmf.WriteRaw(w, http.StatusOK, body)
+	})
 }
 
 // balances checks the request's shape (version, lob, query) before it looks
 // anything up, so a malformed request is a 400 whether or not the service
 // exists, and reads the service in one read transaction.
-func (h *handler) balances(r *http.Request) ([]byte, error) {
+func balances(r *http.Request) ([]byte, error) {
 	q, err := parseRequest(r)
 	if err != nil {
 		return nil, err
@@ -47,8 +40,9 @@ func (h *handler) balances(r *http.Request) ([]byte, error) {
 	bu := auth.BusinessUnit(r.Context())
 	serviceNo := r.PathValue("serviceNo")
 
+	sb := storage.From(r.Context())
 	var sub storage.Subscriber
-	err = h.store.View(func(tx *storage.Tx) (err error) {
+	err = sb.View(func(tx *storage.Tx) (err error) {
 		sub, err = tx.Service(bu.ID, serviceNo, q.lob)
 		return err
 	})
@@ -63,5 +57,5 @@ func (h *handler) balances(r *http.Request) ([]byte, error) {
 	if q.accountNo != "" && q.accountNo != sub.AccountNo {
 		return nil, tmf.Fail(tmf.CodeAccountMismatch, "accountNo %q is not the account of serviceNo %q", q.accountNo, serviceNo)
 	}
-	return encode(sub, bu, h.clk.Now(), q.dataOnly)
+	return encode(sub, bu, sb.Clock().Now(), q.dataOnly)
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/storage"
 	"prepay/tmf"
 	"prepay/tmf/query"
@@ -33,8 +32,8 @@ const attrProduct = "product.id"
 // every bucket, expired ones included, of the products asked for (all the
 // business unit's without product.id), in service number order and each
 // service's own bucket order.
-func List(store *storage.Store, clk *clock.Clock) http.Handler {
-	return list(store, clk, bucketSpec, func(bu storage.BusinessUnit, sub storage.Subscriber, now time.Time) []any {
+func List() http.Handler {
+	return list(bucketSpec, func(bu storage.BusinessUnit, sub storage.Subscriber, now time.Time) []any {
 		out := make([]any, len(sub.Buckets))
 		for i, b := range sub.Buckets {
 			out[i] = renderBucket(bu, sub, b, now)
@@ -45,8 +44,8 @@ func List(store *storage.Store, clk *clock.Clock) http.Handler {
 
 // ListAccumulated serves GET …/{businessId}/accumulatedBalance: per
 // product, one accumulated balance per unit of its active non-loan buckets.
-func ListAccumulated(store *storage.Store, clk *clock.Clock) http.Handler {
-	return list(store, clk, accumulatedSpec, func(bu storage.BusinessUnit, sub storage.Subscriber, now time.Time) []any {
+func ListAccumulated() http.Handler {
+	return list(accumulatedSpec, func(bu storage.BusinessUnit, sub storage.Subscriber, now time.Time) []any {
 		acc := accumulate(bu, sub, now)
 		out := make([]any, len(acc))
 		for i, a := range acc {
@@ -58,7 +57,7 @@ func ListAccumulated(store *storage.Store, clk *clock.Clock) http.Handler {
 
 // list is a list endpoint over the services of a business unit: render
 // turns one service into its records.
-func list(store *storage.Store, clk *clock.Clock, spec query.Spec,
+func list(spec query.Spec,
 	render func(storage.BusinessUnit, storage.Subscriber, time.Time) []any) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bu := auth.BusinessUnit(r.Context())
@@ -73,7 +72,8 @@ func list(store *storage.Store, clk *clock.Clock, spec query.Spec,
 			return
 		}
 		var subs []storage.Subscriber
-		err = store.View(func(tx *storage.Tx) (err error) {
+		sb := storage.From(r.Context())
+		err = sb.View(func(tx *storage.Tx) (err error) {
 			subs, err = services(tx, bu.ID, q.Take(attrProduct, query.Eq))
 			return err
 		})
@@ -81,7 +81,7 @@ func list(store *storage.Store, clk *clock.Clock, spec query.Spec,
 			tmf.WriteError(w, r, fmt.Errorf("read services of %s: %w", bu.ID, err))
 			return
 		}
-		now := clk.Now()
+		now := sb.Clock().Now()
 		var records [][]byte
 		for _, sub := range subs {
 			for _, rec := range render(bu, sub, now) {
@@ -128,11 +128,11 @@ func services(tx *storage.Tx, bu string, products []query.Filter) ([]storage.Sub
 }
 
 // Get serves GET …/{businessId}/bucket/{id}.
-func Get(store *storage.Store, clk *clock.Clock) http.Handler {
-	return get(store, bucketSpec, func(bu storage.BusinessUnit, id string, sub storage.Subscriber, rest string) (any, bool) {
+func Get() http.Handler {
+	return get(bucketSpec, func(bu storage.BusinessUnit, sub storage.Subscriber, rest, _ string, now time.Time) (any, bool) {
 		for _, b := range sub.Buckets {
 			if b.ID == rest {
-				return renderBucket(bu, sub, b, clk.Now()), true
+				return renderBucket(bu, sub, b, now), true
 			}
 		}
 		return nil, false
@@ -142,9 +142,9 @@ func Get(store *storage.Store, clk *clock.Clock) http.Handler {
 }
 
 // GetAccumulated serves GET …/{businessId}/accumulatedBalance/{id}.
-func GetAccumulated(store *storage.Store, clk *clock.Clock) http.Handler {
-	return get(store, accumulatedSpec, func(bu storage.BusinessUnit, id string, sub storage.Subscriber, _ string) (any, bool) {
-		for _, a := range accumulate(bu, sub, clk.Now()) {
+func GetAccumulated() http.Handler {
+	return get(accumulatedSpec, func(bu storage.BusinessUnit, sub storage.Subscriber, _, id string, now time.Time) (any, bool) {
+		for _, a := range accumulate(bu, sub, now) {
 			if a.ID == id {
 				return a, true
 			}
@@ -157,9 +157,10 @@ func GetAccumulated(store *storage.Store, clk *clock.Clock) http.Handler {
 
 // get serves one resource whose id is a product id, "-" and the rest. Both
 // parts may hold "-" themselves, so each split is tried, the shortest
-// product id first, until find knows the rest.
-func get(store *storage.Store, spec query.Spec,
-	find func(bu storage.BusinessUnit, id string, sub storage.Subscriber, rest string) (any, bool),
+// product id first, until find knows the rest. find is given the service,
+// the rest, the whole id and the sandbox clock's now.
+func get(spec query.Spec,
+	find func(bu storage.BusinessUnit, sub storage.Subscriber, rest, id string, now time.Time) (any, bool),
 	notFound func(bu storage.BusinessUnit, id string) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bu := auth.BusinessUnit(r.Context())
@@ -169,15 +170,17 @@ func get(store *storage.Store, spec query.Spec,
 			tmf.WriteError(w, r, err)
 			return
 		}
+		sb := storage.From(r.Context())
+		now := sb.Clock().Now()
 		var found any
-		err = store.View(func(tx *storage.Tx) error {
+		err = sb.View(func(tx *storage.Tx) error {
 			for i := strings.IndexByte(id, '-'); i >= 0 && found == nil; i = nextDash(id, i) {
 				subs, err := tx.ServicesByProduct(bu.ID, id[:i])
 				if err != nil {
 					return err
 				}
 				for _, sub := range subs {
-					if rec, ok := find(bu, id, sub, id[i+1:]); ok {
+					if rec, ok := find(bu, sub, id[i+1:], id, now); ok {
 						found = rec
 						break
 					}

@@ -18,7 +18,6 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -40,16 +39,17 @@ func newServer(tb testing.TB) (*storage.Store, http.Handler) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	clk := clock.Fixed(testNow)
-	if err := store.Load(ds, clk.Now()); err != nil {
+	at := testNow
+	if err := store.Load(ds, at); err != nil {
 		tb.Fatal(err)
 	}
+	store.Default().Clock().Freeze(at)
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/bucket", guard.Require(auth.ScopeBalances, List(store, clk)))
+	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/bucket", guard.Require(auth.ScopeBalances, List()))
 	return store, mux
 }
 
@@ -81,7 +81,7 @@ func TestListMatchesBruteForce(t *testing.T) {
 	usages := []string{"Currency", "MB", "SMS", "mins"}
 	products := []string{"7", "70", "71", "700", "8"}
 	// The demo set's JM services are replaced: the test knows every bucket.
-	if err := store.Update(func(tx *storage.Tx) error {
+	if err := store.Default().Update(func(tx *storage.Tx) error {
 		subs, err := tx.Subscribers("JM")
 		for _, s := range subs {
 			if err := tx.DeleteSubscriber("JM", s.ServiceNo); err != nil {
@@ -105,7 +105,7 @@ func TestListMatchesBruteForce(t *testing.T) {
 			all = append(all, known{sub.ServiceNo, p, p + "-" + b.ID, b.UsageType, b.Balance().Hundredths(),
 				b.Expiry.UnixMilli(), b.Active(testNow)})
 		}
-		if err := store.Update(func(tx *storage.Tx) error { return tx.PutSubscriber(sub) }); err != nil {
+		if err := store.Default().Update(func(tx *storage.Tx) error { return tx.PutSubscriber(sub) }); err != nil {
 			t.Fatal(err)
 		}
 	}

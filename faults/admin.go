@@ -21,7 +21,8 @@ func (s *Set) Put() http.Handler {
 			tmf.WriteError(w, r, err)
 			return
 		}
-		f, err := body.record(name, s.store.BusinessUnits(), s.opts.MaxLatency)
+		sb := storage.From(r.Context())
+		f, err := body.record(name, sb.BusinessUnits(), s.opts.MaxLatency)
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return
@@ -32,7 +33,7 @@ func (s *Set) Put() http.Handler {
 			return
 		}
 		var created bool
-		err = s.write(func(tx *storage.Tx) error {
+		err = s.write(sb, func(tx *storage.Tx) error {
 			old, err := tx.Fault(name)
 			created = errors.Is(err, storage.ErrNotFound)
 			switch {
@@ -62,7 +63,7 @@ func (s *Set) Put() http.Handler {
 // order in which a request meets them.
 func (s *Set) List() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		all := s.active.Load().all
+		all := s.current(r).all
 		out := make([]faultView, len(all))
 		for i, f := range all {
 			out[i] = view(f)
@@ -77,7 +78,7 @@ func (s *Set) Delete() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		client := auth.Client(r.Context())
-		err := s.write(func(tx *storage.Tx) error {
+		err := s.write(storage.From(r.Context()), func(tx *storage.Tx) error {
 			f, err := tx.Fault(name)
 			if errors.Is(err, storage.ErrNotFound) {
 				return storage.Refuse(tmf.Fail(tmf.CodeUnknownFault, "no fault is called %q", name))
@@ -101,11 +102,11 @@ func (s *Set) Delete() http.Handler {
 // write runs fn and reads every fault back in one write transaction, then
 // publishes them: the faults requests see change with the database, and
 // two writes cannot publish out of order.
-func (s *Set) write(fn func(*storage.Tx) error) error {
+func (s *Set) write(sb *storage.Sandbox, fn func(*storage.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []storage.Fault
-	err := s.store.Update(func(tx *storage.Tx) error {
+	err := sb.Update(func(tx *storage.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -116,7 +117,7 @@ func (s *Set) write(fn func(*storage.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	s.publish(all)
+	s.publish(sb.ID(), all)
 	return nil
 }
 

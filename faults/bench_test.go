@@ -26,16 +26,19 @@ func benchRequest() *http.Request {
 }
 
 func BenchmarkBareHandler(b *testing.B) {
+	s := newSet(b, Options{})
+	h := inSandbox(s, bare)
 	w, r := discard{http.Header{}}, benchRequest()
 	for b.Loop() {
-		bare.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 	}
 }
 
 // BenchmarkWrapNoFaults is the cost a request pays when no fault is set:
 // it should be within noise of BenchmarkBareHandler.
 func BenchmarkWrapNoFaults(b *testing.B) {
-	h := newSet(b, Options{}).Wrap(RouteBalances, bare)
+	s := newSet(b, Options{})
+	h := inSandbox(s, s.Wrap(RouteBalances, bare))
 	w, r := discard{http.Header{}}, benchRequest()
 	for b.Loop() {
 		h.ServeHTTP(w, r)
@@ -49,7 +52,7 @@ func BenchmarkWrapOtherFaults(b *testing.B) {
 	set(b, s,
 		storage.Fault{Name: "topup", Route: RouteTopup, Percent: 100, Status: 503, When: WhenBefore},
 		storage.Fault{Name: "btc", Route: RouteBalances, BusinessID: "BTC", Percent: 100, Status: 503, When: WhenBefore})
-	h := s.Wrap(RouteBalances, bare)
+	h := inSandbox(s, s.Wrap(RouteBalances, bare))
 	w, r := discard{http.Header{}}, benchRequest()
 	for b.Loop() {
 		h.ServeHTTP(w, r)

@@ -29,7 +29,7 @@ func (s *Set) Wrap(route string, next http.Handler) http.Handler {
 		panic(fmt.Sprintf("faults: no route %q", route))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		list := s.active.Load().byRoute[route]
+		list := s.current(r).byRoute[route]
 		if len(list) == 0 {
 			next.ServeHTTP(w, r)
 			return

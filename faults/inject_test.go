@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,14 +40,30 @@ func newSet(t testing.TB, opts Options) *Set {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sandboxOf.Store(s, store.Default())
 	return s
+}
+
+// sandboxOf holds each test Set's database's default sandbox.
+var sandboxOf sync.Map // *Set → *storage.Sandbox
+
+func testSandbox(s *Set) *storage.Sandbox {
+	sb, _ := sandboxOf.Load(s)
+	return sb.(*storage.Sandbox)
+}
+
+// inSandbox puts s's sandbox in each request's context, as the guard does.
+func inSandbox(s *Set, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(storage.WithSandbox(r.Context(), testSandbox(s))))
+	})
 }
 
 // set stores faults as the admin route would, bypassing its checks so that
 // a test can also store what the route refuses.
 func set(t testing.TB, s *Set, faults ...storage.Fault) {
 	t.Helper()
-	if err := s.write(func(tx *storage.Tx) error {
+	if err := s.write(testSandbox(s), func(tx *storage.Tx) error {
 		for _, f := range faults {
 			if err := tx.PutFault(f); err != nil {
 				return err
@@ -72,7 +89,7 @@ var real = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 // route, with a body when body is not empty, and returns the answer.
 func serve(s *Set, route, bu, body string, ctx context.Context) *httptest.ResponseRecorder {
 	mux := http.NewServeMux()
-	mux.Handle("POST /{businessId}", s.Wrap(route, real))
+	mux.Handle("POST /{businessId}", inSandbox(s, s.Wrap(route, real)))
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -168,9 +185,9 @@ func TestHangUp(t *testing.T) {
 			s := newSet(t, Options{Wait: func(ctx context.Context, d time.Duration) bool { return false }})
 			set(t, s, storage.Fault{Name: "slow", Route: RouteTopup, Percent: 100, LatencyMs: 5000, Status: 503, When: when})
 			mux := http.NewServeMux()
-			mux.Handle("POST /{businessId}", s.Wrap(RouteTopup, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mux.Handle("POST /{businessId}", inSandbox(s, s.Wrap(RouteTopup, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				ran = true
-			})))
+			}))))
 			rec := httptest.NewRecorder()
 			mux.ServeHTTP(rec, httptest.NewRequest("POST", "/JM", strings.NewReader(`{}`)))
 			if rec.Code != statusClientClosed || ran != (when == WhenAfter) {

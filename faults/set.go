@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,15 +28,16 @@ type Options struct {
 	Wait func(ctx context.Context, d time.Duration) bool
 }
 
-// Set is the faults: kept in the database, served from memory. It is safe
-// for concurrent use.
+// Set is every sandbox's faults: kept in each sandbox's records, served
+// from memory. A fault strikes only requests of the sandbox it was set in.
+// It is safe for concurrent use.
 type Set struct {
-	store *storage.Store
-	opts  Options
+	opts Options
 
-	// active is what requests read. It is replaced whole, never changed in
-	// place, so a request reads it with one atomic load and no lock.
-	active atomic.Pointer[snapshot]
+	// active is what requests read: sandbox id → *atomic.Pointer[snapshot].
+	// A snapshot is replaced whole, never changed in place, so a request
+	// reads it with one map load, one atomic load and no lock.
+	active sync.Map
 	// mu serialises the writes and reloads: each publishes what it read
 	// from the database while holding it, so the snapshot published last
 	// is never older than the database's last state.
@@ -48,7 +50,7 @@ type snapshot struct {
 	byRoute map[string][]storage.Fault // route → its faults, name order
 }
 
-// New returns the faults kept in store.
+// New returns the faults of every sandbox of store.
 func New(store *storage.Store, opts Options) (*Set, error) {
 	if opts.MaxLatency <= 0 {
 		return nil, errors.New("faults: MaxLatency must be positive")
@@ -59,41 +61,54 @@ func New(store *storage.Store, opts Options) (*Set, error) {
 	if opts.Wait == nil {
 		opts.Wait = wait
 	}
-	s := &Set{store: store, opts: opts}
-	var all []storage.Fault
-	err := store.View(func(tx *storage.Tx) (err error) {
-		all, err = tx.Faults()
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load faults: %w", err)
+	s := &Set{opts: opts}
+	for _, sb := range store.Sandboxes() {
+		if err := s.Reload(sb); err != nil {
+			return nil, err
+		}
 	}
-	s.publish(all)
 	return s, nil
 }
 
-// Reload reads the faults again from the database: after a reset, none.
-func (s *Set) Reload() error {
+// Reload reads sb's faults again from the database: after a reset, none.
+func (s *Set) Reload(sb *storage.Sandbox) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []storage.Fault
-	if err := s.store.View(func(tx *storage.Tx) (err error) {
+	if err := sb.View(func(tx *storage.Tx) (err error) {
 		all, err = tx.Faults()
 		return err
 	}); err != nil {
-		return fmt.Errorf("load faults: %w", err)
+		return fmt.Errorf("load faults of sandbox %s: %w", sb.ID(), err)
 	}
-	s.publish(all)
+	s.publish(sb.ID(), all)
 	return nil
 }
 
-// publish makes all, in name order, the faults requests see.
-func (s *Set) publish(all []storage.Fault) {
+// Forget drops a deleted sandbox's faults.
+func (s *Set) Forget(id string) { s.active.Delete(id) }
+
+// publish makes all, in name order, the faults requests of sandbox id see.
+func (s *Set) publish(id string, all []storage.Fault) {
 	snap := &snapshot{all: all, byRoute: map[string][]storage.Fault{}}
 	for _, f := range all {
 		snap.byRoute[f.Route] = append(snap.byRoute[f.Route], f)
 	}
-	s.active.Store(snap)
+	p, _ := s.active.LoadOrStore(id, new(atomic.Pointer[snapshot]))
+	p.(*atomic.Pointer[snapshot]).Store(snap)
+}
+
+// current returns the faults of the request's sandbox: none for a sandbox
+// made after the set was built until its first fault is set.
+func (s *Set) current(r *http.Request) *snapshot {
+	if sb := storage.From(r.Context()); sb != nil {
+		if p, ok := s.active.Load(sb.ID()); ok {
+			if snap := p.(*atomic.Pointer[snapshot]).Load(); snap != nil {
+				return snap
+			}
+		}
+	}
+	return &snapshot{}
 }
 
 // wait pauses for d, or less if ctx ends first.

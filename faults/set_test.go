@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -32,7 +33,9 @@ func TestOldFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("faults")) }); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("sandboxes")).Bucket([]byte(storage.DefaultSandbox)).DeleteBucket([]byte("faults"))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -46,11 +49,13 @@ func TestOldFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Reset(ds, now); err != nil {
+	sandboxOf.Store(s, store.Default())
+	if err := store.Default().Reset(ds, now); err != nil {
 		t.Fatalf("reset of an old file: %v", err)
 	}
 	set(t, s, storage.Fault{Name: "f", Route: RouteTopup, Percent: 100, Status: 503, When: WhenBefore})
-	if got := s.active.Load().all; len(got) != 1 {
+	req := httptest.NewRequest("GET", "/", nil)
+	if got := s.current(req.WithContext(storage.WithSandbox(req.Context(), store.Default()))).all; len(got) != 1 {
 		t.Errorf("faults = %v, want the one set", got)
 	}
 }

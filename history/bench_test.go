@@ -63,7 +63,7 @@ func addHourly(b *testing.B, store *storage.Store, product string, start time.Ti
 	b.Helper()
 	const batch = 5000
 	for first := 0; first < n; first += batch {
-		if err := store.Update(func(tx *storage.Tx) error {
+		if err := store.Default().Update(func(tx *storage.Tx) error {
 			for i := first; i < min(first+batch, n); i++ {
 				at := start.Add(time.Duration(i) * time.Hour).UTC()
 				a := storage.Action{BusinessID: "JM", ProductID: product, Type: "TopupBalance",

@@ -39,7 +39,7 @@ func FuzzParseQuery(f *testing.F) {
 		f.Add(q)
 	}
 	store, h := newServer(f)
-	jm, err := store.BusinessUnit("JM")
+	jm, err := store.Default().BusinessUnit("JM")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func namesAnyKey(msg, raw string) bool {
 // millisecond, and one a millisecond later is refused.
 func TestParseQuerySameMillisecond(t *testing.T) {
 	store, _ := newServer(t)
-	jm, err := store.BusinessUnit("JM")
+	jm, err := store.Default().BusinessUnit("JM")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,16 +12,14 @@ import (
 	"net/http"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/storage"
 	"prepay/tmf"
 	"prepay/tmf/query"
 )
 
 // Handler serves GET /tmf-api/prepayBalanceManagement/v4/{businessId}/balanceActionHistory.
-// It reads only recorded times, so it takes no reading of the clock; the
-// clock parameter keeps the shape every feature constructor shares.
-func Handler(store *storage.Store, _ *clock.Clock) http.Handler {
+// It reads the request's sandbox, and only recorded times, so no clock.
+func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bu := auth.BusinessUnit(r.Context())
 		win, q, err := parseQuery(r.URL.RawQuery, bu)
@@ -40,7 +38,7 @@ func Handler(store *storage.Store, _ *clock.Clock) http.Handler {
 			actions []storage.Action
 			total   int
 		)
-		err = store.View(func(tx *storage.Tx) (err error) {
+		err = storage.From(r.Context()).View(func(tx *storage.Tx) (err error) {
 			actions, total, err = tx.Actions(win)
 			return err
 		})

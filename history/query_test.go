@@ -14,7 +14,7 @@ import (
 // window is at the millisecond the index keys hold.
 func TestParseQueryWindow(t *testing.T) {
 	store, _ := newServer(t)
-	btc, err := store.BusinessUnit("BTC") // America/Nassau
+	btc, err := store.Default().BusinessUnit("BTC") // America/Nassau
 	if err != nil {
 		t.Fatal(err)
 	}

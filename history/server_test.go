@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/storage"
 )
 
@@ -31,16 +30,17 @@ func newServer(tb testing.TB) (*storage.Store, http.Handler) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	clk := clock.Fixed(testNow)
-	if err := store.Load(ds, clk.Now()); err != nil {
+	at := testNow
+	if err := store.Load(ds, at); err != nil {
 		tb.Fatal(err)
 	}
+	store.Default().Clock().Freeze(at)
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(route, guard.Require(auth.ScopeHistory, Handler(store, clk)))
+	mux.Handle(route, guard.Require(auth.ScopeHistory, Handler()))
 	return store, mux
 }
 

@@ -63,7 +63,7 @@ func TestWindowMatchesBruteForce(t *testing.T) {
 				Description: fmt.Sprintf("a%d-%d", batch, i), ConfirmationDate: randomTime().UTC(),
 				Amount: money.Amount(1 + rng.Int64N(3000)), Units: "JMD"}
 		}
-		if err := store.Update(func(tx *storage.Tx) error {
+		if err := store.Default().Update(func(tx *storage.Tx) error {
 			added = added[:0] // the function may run again
 			for _, a := range acts {
 				if err := tx.AddAction(&a); err != nil {
@@ -84,7 +84,7 @@ func TestWindowMatchesBruteForce(t *testing.T) {
 		if i%50 == 0 {
 			tg.product = "P" // a prefix of every product: must match none of them
 		}
-		bu, _ := store.BusinessUnit(tg.bu)
+		bu, _ := store.Default().BusinessUnit(tg.bu)
 		loc := bu.Location()
 
 		// Bounds near recorded times (exactly, or a millisecond off) or

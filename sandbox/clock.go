@@ -31,8 +31,10 @@ func clockView(clk *clock.Clock) clockJSON {
 }
 
 // ShowClock serves GET /sandbox/v1/clock.
-func ShowClock(clk *clock.Clock) http.Handler {
+func ShowClock() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
+		clk := sb.Clock()
 		tmf.WriteJSON(w, r, http.StatusOK, clockView(clk))
 	})
 }
@@ -42,8 +44,10 @@ func ShowClock(clk *clock.Clock) http.Handler {
 // retention of idempotency records does not — until DELETE or the next PUT.
 // The setting is kept in the database, durably before the answer, so a
 // restart does not thaw it.
-func SetClock(store *storage.Store, clk *clock.Clock) http.Handler {
+func SetClock() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
+		clk := sb.Clock()
 		if err := requireAllUnits(r); err != nil {
 			tmf.WriteError(w, r, err)
 			return
@@ -64,7 +68,7 @@ func SetClock(store *storage.Store, clk *clock.Clock) http.Handler {
 		}
 		t = t.Truncate(time.Millisecond)
 		if err := clk.Change(&t, func() error {
-			return store.Update(func(tx *storage.Tx) error { return tx.FreezeClock(t) })
+			return sb.Update(func(tx *storage.Tx) error { return tx.FreezeClock(t) })
 		}); err != nil {
 			tmf.WriteError(w, r, err)
 			return
@@ -75,14 +79,16 @@ func SetClock(store *storage.Store, clk *clock.Clock) http.Handler {
 
 // ThawClock serves DELETE /sandbox/v1/clock: the clock follows the host's
 // time again, durably.
-func ThawClock(store *storage.Store, clk *clock.Clock) http.Handler {
+func ThawClock() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
+		clk := sb.Clock()
 		if err := requireAllUnits(r); err != nil {
 			tmf.WriteError(w, r, err)
 			return
 		}
 		if err := clk.Change(nil, func() error {
-			return store.Update(func(tx *storage.Tx) error { return tx.ThawClock() })
+			return sb.Update(func(tx *storage.Tx) error { return tx.ThawClock() })
 		}); err != nil {
 			tmf.WriteError(w, r, err)
 			return

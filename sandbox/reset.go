@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/storage"
 	"prepay/tmf"
 )
@@ -21,14 +20,15 @@ type resetJSON struct {
 	Now         string `json:"now"`
 }
 
-// Reset serves POST /sandbox/v1/reset: every record is replaced by the data
-// set ds in one transaction, resolved against the sandbox clock's now, the
-// guard reads the clients again and reloadFaults the faults (none now). The
-// clock itself stays as it is, so a suite that froze it can reset at its
-// own date.
-func Reset(store *storage.Store, clk *clock.Clock, guard *auth.Guard, ds *storage.DataSet, reloadFaults func() error) http.Handler {
+// Reset serves POST /sandbox/v1/reset: every record of the caller's
+// sandbox is replaced by its data set (server's, unless the sandbox was made
+// from one of its own) in one transaction, resolved against the sandbox
+// clock's now; the guard reads the clients again and reloadFaults the
+// sandbox's faults (none now). The clock itself stays as it is, so a suite
+// that froze it can reset at its own date. Other sandboxes are untouched.
+func Reset(guard *auth.Guard, server *storage.DataSet, reloadFaults func(*storage.Sandbox) error) http.Handler {
 	// mu keeps two resets from interleaving, so the clients the guard holds
-	// are always the ones of the last data set written.
+	// are always the ones of the last data sets written.
 	var mu sync.Mutex
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := requireAllUnits(r); err != nil {
@@ -37,8 +37,10 @@ func Reset(store *storage.Store, clk *clock.Clock, guard *auth.Guard, ds *storag
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		now := clk.Now()
-		if err := store.Reset(ds, now); err != nil {
+		sb := storage.From(r.Context())
+		ds := sb.DataSet(server)
+		now := sb.Clock().Now()
+		if err := sb.Reset(ds, now); err != nil {
 			tmf.WriteError(w, r, err)
 			return
 		}
@@ -46,7 +48,7 @@ func Reset(store *storage.Store, clk *clock.Clock, guard *auth.Guard, ds *storag
 			tmf.WriteError(w, r, err)
 			return
 		}
-		if err := reloadFaults(); err != nil {
+		if err := reloadFaults(sb); err != nil {
 			tmf.WriteError(w, r, err)
 			return
 		}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/storage"
 	"prepay/tmf"
 )
@@ -13,8 +12,10 @@ import (
 // PutService serves PUT /sandbox/v1/{businessId}/services/{serviceNo}: it
 // creates (201, with Location) or replaces (200) the subscriber, and
 // answers it as GET would.
-func PutService(store *storage.Store, clk *clock.Clock) http.Handler {
+func PutService() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
+		clk := sb.Clock()
 		bu := auth.BusinessUnit(r.Context())
 		serviceNo := r.PathValue("serviceNo")
 		var body subscriberJSON
@@ -28,7 +29,7 @@ func PutService(store *storage.Store, clk *clock.Clock) http.Handler {
 			return
 		}
 		var created bool
-		err = store.Update(func(tx *storage.Tx) error {
+		err = sb.Update(func(tx *storage.Tx) error {
 			others, err := tx.Subscribers(bu.ID)
 			if err != nil {
 				return err
@@ -59,12 +60,13 @@ func PutService(store *storage.Store, clk *clock.Clock) http.Handler {
 
 // GetService serves GET /sandbox/v1/{businessId}/services/{serviceNo}: the
 // whole record, every bucket whether expired or not.
-func GetService(store *storage.Store) http.Handler {
+func GetService() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
 		bu := auth.BusinessUnit(r.Context())
 		serviceNo := r.PathValue("serviceNo")
 		var sub storage.Subscriber
-		err := store.View(func(tx *storage.Tx) (err error) {
+		err := sb.View(func(tx *storage.Tx) (err error) {
 			sub, err = tx.Subscriber(bu.ID, serviceNo)
 			return err
 		})
@@ -82,11 +84,12 @@ func GetService(store *storage.Store) http.Handler {
 // DeleteService serves DELETE /sandbox/v1/{businessId}/services/{serviceNo}:
 // 204 once the subscriber is gone. Its history stays, as the operator keeps
 // the actions of a closed service.
-func DeleteService(store *storage.Store) http.Handler {
+func DeleteService() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
 		bu := auth.BusinessUnit(r.Context())
 		serviceNo := r.PathValue("serviceNo")
-		err := store.Update(func(tx *storage.Tx) error {
+		err := sb.Update(func(tx *storage.Tx) error {
 			err := tx.DeleteSubscriber(bu.ID, serviceNo)
 			if errors.Is(err, storage.ErrNotFound) {
 				return storage.Refuse(unknownService(bu.ID, serviceNo))

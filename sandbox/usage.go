@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -36,8 +35,10 @@ type bucketState struct {
 // raises the bucket's charges by amount — its balance falls, and overage
 // appears once the charges pass the total allowance — and the matching
 // accumulator's amount by the same, in one transaction.
-func Usage(store *storage.Store, clk *clock.Clock) http.Handler {
+func Usage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
+		clk := sb.Clock()
 		bu := auth.BusinessUnit(r.Context())
 		serviceNo := r.PathValue("serviceNo")
 		var body usageJSON
@@ -51,7 +52,7 @@ func Usage(store *storage.Store, clk *clock.Clock) http.Handler {
 		}
 		now := clk.Now()
 		var res usageResult
-		err := store.Update(func(tx *storage.Tx) error {
+		err := sb.Update(func(tx *storage.Tx) error {
 			sub, err := tx.Subscriber(bu.ID, serviceNo)
 			if errors.Is(err, storage.ErrNotFound) {
 				return storage.Refuse(unknownService(bu.ID, serviceNo))

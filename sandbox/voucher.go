@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -59,8 +58,10 @@ func voucherView(v storage.Voucher, bu storage.BusinessUnit, now time.Time) vouc
 // new voucher, worth amount in the business unit's currency, never expiring
 // unless expiry is given ("+365d" or an RFC 3339 time; a time already past
 // makes an expired voucher, to rehearse that refusal).
-func CreateVoucher(store *storage.Store, clk *clock.Clock) http.Handler {
+func CreateVoucher() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
+		clk := sb.Clock()
 		bu := auth.BusinessUnit(r.Context())
 		var body newVoucherJSON
 		if err := tmf.DecodeBody(w, r, &body); err != nil {
@@ -73,7 +74,7 @@ func CreateVoucher(store *storage.Store, clk *clock.Clock) http.Handler {
 			tmf.WriteError(w, r, err)
 			return
 		}
-		err = store.Update(func(tx *storage.Tx) error {
+		err = sb.Update(func(tx *storage.Tx) error {
 			switch _, err := tx.Voucher(bu.ID, v.Code); {
 			case err == nil:
 				return storage.Refuse(tmf.Fail(tmf.CodeVoucherExists, "business unit %s already has voucher %s", bu.ID, v.Code))
@@ -113,12 +114,14 @@ func (b newVoucherJSON) record(bu storage.BusinessUnit, now time.Time) (storage.
 
 // GetVoucher serves GET /sandbox/v1/{businessId}/vouchers/{voucher}: the
 // voucher and its state (unused, redeemed, expired) at the sandbox clock.
-func GetVoucher(store *storage.Store, clk *clock.Clock) http.Handler {
+func GetVoucher() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb := storage.From(r.Context())
+		clk := sb.Clock()
 		bu := auth.BusinessUnit(r.Context())
 		code := r.PathValue("voucher")
 		var v storage.Voucher
-		err := store.View(func(tx *storage.Tx) (err error) {
+		err := sb.View(func(tx *storage.Tx) (err error) {
 			v, err = tx.Voucher(bu.ID, code)
 			return err
 		})

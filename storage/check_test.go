@@ -35,7 +35,7 @@ func BenchmarkOpenCheck(b *testing.B) {
 		if size >= int64(*checkMB)<<20 {
 			break
 		}
-		if err := s.Update(func(tx *Tx) error {
+		if err := s.Default().Update(func(tx *Tx) error {
 			for i := range 10_000 {
 				v := Voucher{BusinessID: "JM", Code: fmt.Sprintf("%06d%06d", n, i), Amount: 500, RedeemedBy: "18763187057",
 					RedeemedAt: testNow, Expiry: testNow.Add(time.Hour)}

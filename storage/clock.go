@@ -15,8 +15,9 @@ var (
 	keyFrozen   = []byte("frozen")
 )
 
-// keptBuckets are the record kinds a reset keeps.
-var keptBuckets = [][]byte{bucketClock}
+// keptBuckets are the record kinds a reset keeps: the clock, and the
+// sandbox's own record.
+var keptBuckets = [][]byte{bucketClock, bucketSandboxInfo}
 
 // FrozenClock returns the time the sandbox clock is frozen at, if it is.
 func (t *Tx) FrozenClock() (at time.Time, frozen bool, err error) {
@@ -45,12 +46,3 @@ func (t *Tx) FreezeClock(at time.Time) error {
 
 // ThawClock records that the sandbox clock follows the host.
 func (t *Tx) ThawClock() error { return t.bucket(bucketClock).Delete(keyFrozen) }
-
-// FrozenClock is Tx.FrozenClock in a read transaction of its own.
-func (s *Store) FrozenClock() (at time.Time, frozen bool, err error) {
-	err = s.View(func(tx *Tx) error {
-		at, frozen, err = tx.FrozenClock()
-		return err
-	})
-	return at, frozen, err
-}

@@ -13,7 +13,7 @@ const maxBatch = 256
 
 // write is one caller's transaction function waiting for its commit.
 type write struct {
-	fn   func(*Tx) error
+	fn   func(*bolt.Tx) error
 	done chan error
 	// refused is the answer fn gave instead of writing, held back until
 	// the batch has committed.
@@ -36,7 +36,7 @@ func (r *refusal) Unwrap() error { return r.err }
 // could still be undone. Errors other than refusals mean storage failed.
 func Refuse(answer error) error { return &refusal{err: answer} }
 
-// Update runs fn in a read-write transaction and returns once the
+// update runs fn in a read-write transaction and returns once the
 // transaction is durable on disk (or has failed). Calls that arrive while a
 // commit is in progress share the next one, so concurrent writers pay for
 // one fsync together; a lone writer is committed at once, with no timer.
@@ -45,7 +45,7 @@ func Refuse(answer error) error { return &refusal{err: answer} }
 // so it must have no effect outside the transaction other than setting its
 // own results. An error from fn undoes fn's writes and only fn's; a
 // refusal (Refuse) must come before fn writes anything.
-func (s *Store) Update(fn func(*Tx) error) (err error) {
+func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 	if s.closed.Load() {
 		return ErrClosed
 	}
@@ -93,10 +93,9 @@ func (s *Store) commit(batch []*write) {
 	for len(batch) > 0 {
 		failed, failErr := -1, error(nil)
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			t := &Tx{tx: tx}
 			for i, w := range batch {
 				w.refused = nil
-				err := run(w.fn, t)
+				err := run(w.fn, tx)
 				var r *refusal
 				switch {
 				case err == nil:
@@ -127,11 +126,11 @@ func (s *Store) commit(batch []*write) {
 
 // run calls fn, turning a panic into an error so that the writer goroutine
 // survives and the caller's request is answered.
-func run(fn func(*Tx) error, t *Tx) (err error) {
+func run(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic in write transaction: %v", v)
 		}
 	}()
-	return fn(t)
+	return fn(tx)
 }

@@ -4,15 +4,12 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"prepay/tmf"
 )
@@ -212,50 +209,14 @@ func resolveExpiry(s string, now time.Time, loc *time.Location) (time.Time, erro
 	return t.UTC(), nil
 }
 
-// Load fills an empty database with ds, resolving relative expiries
-// against now, in one transaction.
-func (s *Store) Load(ds *DataSet, now time.Time) error {
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) != nil {
-			return errors.New("database already holds a data set")
-		}
-		return writeDataSet(tx, ds, now)
-	}); err != nil {
-		return err
-	}
-	return s.loadUnits()
-}
-
-// Reset replaces everything in the database with ds, in one transaction
-// through the writer, so no request sees a half-reset state.
-func (s *Store) Reset(ds *DataSet, now time.Time) error {
-	if err := s.Update(func(t *Tx) error {
-		for _, name := range allBuckets {
-			if err := t.tx.DeleteBucket(name); err != nil {
-				return fmt.Errorf("reset: drop %s: %w", name, err)
-			}
-		}
-		return writeDataSet(t.tx, ds, now)
-	}); err != nil {
-		return err
-	}
-	return s.loadUnits()
-}
-
-func writeDataSet(tx *bolt.Tx, ds *DataSet, now time.Time) error {
-	for _, name := range allBuckets {
-		if _, err := tx.CreateBucket(name); err != nil {
+// writeDataSet writes ds into t's sandbox, creating its record kinds,
+// resolving relative expiries against now. Clients are written only when
+// clients is true (a made sandbox keeps its own across a reset).
+func writeDataSet(t *Tx, ds *DataSet, now time.Time, clients bool) error {
+	for _, name := range slices.Concat(allBuckets, keptBuckets) {
+		if _, err := t.ns.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
-	}
-	for _, name := range keptBuckets {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return fmt.Errorf("create bucket %s: %w", name, err)
-		}
-	}
-	t := &Tx{tx: tx}
-	if err := tx.Bucket(bucketMeta).Put(keySchema, []byte(SchemaVersion)); err != nil {
-		return err
 	}
 	locs := map[string]*time.Location{}
 	for _, bu := range ds.BusinessUnits {
@@ -265,6 +226,9 @@ func writeDataSet(tx *bolt.Tx, ds *DataSet, now time.Time) error {
 		}
 	}
 	for _, c := range ds.Clients {
+		if !clients {
+			break
+		}
 		salt := make([]byte, 16)
 		rand.Read(salt)
 		rec := Client{ID: c.ID, Salt: salt, SecretHash: HashSecret(salt, c.Secret),

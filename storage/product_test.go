@@ -14,7 +14,7 @@ import (
 func servicesOf(t *testing.T, s *Store, productID string) []string {
 	t.Helper()
 	var out []string
-	err := s.View(func(tx *Tx) error {
+	err := s.Default().View(func(tx *Tx) error {
 		subs, err := tx.ServicesByProduct("JM", productID)
 		for _, sub := range subs {
 			out = append(out, sub.ServiceNo)
@@ -33,7 +33,7 @@ func TestProductIndex(t *testing.T) {
 	s := openDemo(t)
 	update := func(fn func(*Tx) error) {
 		t.Helper()
-		if err := s.Update(fn); err != nil {
+		if err := s.Default().Update(fn); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -31,10 +31,10 @@ func TestDigest(t *testing.T) {
 	}
 
 	refused := errors.New("refused")
-	if err := a.Update(func(tx *Tx) error { return nil }); err != nil {
+	if err := a.Default().Update(func(tx *Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Update(func(tx *Tx) error {
+	if err := a.Default().Update(func(tx *Tx) error {
 		tx.PutVoucher(Voucher{BusinessID: "JM", Code: "1", Amount: money.Amount(100)})
 		return refused
 	}); !errors.Is(err, refused) {
@@ -63,7 +63,7 @@ func TestDigest(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			was := digest(a)
-			if err := a.Update(tc.write); err != nil {
+			if err := a.Default().Update(tc.write); err != nil {
 				t.Fatal(err)
 			}
 			if bytes.Equal(digest(a), was) {

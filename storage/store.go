@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,8 +19,10 @@ import (
 )
 
 // SchemaVersion is the layout of the file's buckets and values. A file
-// written with another version is refused rather than misread.
-const SchemaVersion = "1"
+// written with another version is refused rather than misread; one of
+// version 1 (every record kind at the top, one world) is moved into the
+// default sandbox once, when it is opened.
+const SchemaVersion = "2"
 
 // Errors callers compare with errors.Is.
 var (
@@ -27,9 +30,18 @@ var (
 	ErrClosed   = errors.New("storage closed")
 )
 
-// Top-level buckets, one per record kind.
+// The file's top level holds only meta (the schema version) and sandboxes,
+// in which each sandbox has a bucket of its own holding every record kind:
+// no record lives outside its sandbox's namespace, so a record kind added
+// later is isolated without anyone remembering to.
 var (
-	bucketMeta         = []byte("meta")
+	bucketMeta      = []byte("meta")
+	bucketSandboxes = []byte("sandboxes")
+	keySchema       = []byte("schema")
+)
+
+// Record kinds, one bucket each inside a sandbox's namespace.
+var (
 	bucketBusinessUnit = []byte("business_units")
 	bucketClients      = []byte("clients")
 	bucketSubscribers  = []byte("subscribers")
@@ -39,33 +51,43 @@ var (
 	bucketIdempotency  = []byte("idempotency")
 	bucketIdemExpiry   = []byte("idempotency_by_time")
 
-	allBuckets = [][]byte{bucketMeta, bucketBusinessUnit, bucketClients, bucketSubscribers,
+	// allBuckets are the record kinds a data set fills and a reset
+	// replaces.
+	allBuckets = [][]byte{bucketBusinessUnit, bucketClients, bucketSubscribers,
 		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct}
-
-	keySchema = []byte("schema")
 )
 
 // lockTimeout bounds the wait for another process's lock on the file: a
 // second server on the same file fails at once instead of hanging.
 const lockTimeout = time.Second
 
-// Store is the open database.
+// Store is the open database: its sandboxes, and the one writer that
+// commits for all of them.
 type Store struct {
 	db     *bolt.DB
 	writes chan *write
 	done   chan struct{} // closed when the writer has stopped
 	closed atomic.Bool
 
-	// units is the business units, read once per load: they change only
-	// when the data set is (re)loaded, and every request needs one.
-	units atomic.Pointer[map[string]BusinessUnit]
+	// host is the host's clock, under every sandbox's clock.
+	host func() time.Time
+
+	// mu guards spaces, the sandboxes by id. The database is the record;
+	// spaces follows it, changed only after a commit.
+	mu     sync.RWMutex
+	spaces map[string]*Sandbox
 }
 
-// Open opens (or creates) the database at path. A file that is locked by
+// Open opens (or creates) the database at path, its sandboxes' clocks on
+// the host's time. See OpenWith.
+func Open(path string) (*Store, error) { return OpenWith(path, time.Now) }
+
+// OpenWith opens (or creates) the database at path, with host as the
+// host's clock (tests give a hand-moved one). A file that is locked by
 // another process, is not a bbolt file, is damaged anywhere (see check) or
 // has another schema version is refused with a one-line reason and left as
 // it is, byte for byte.
-func Open(path string) (*Store, error) {
+func OpenWith(path string, host func() time.Time) (*Store, error) {
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && fi.IsDir():
@@ -79,18 +101,13 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, writes: make(chan *write, 1024), done: make(chan struct{})}
-	if err := s.checkSchema(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	if err := s.addMissingBuckets(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	if err := s.loadUnits(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+	s := &Store{db: db, writes: make(chan *write, 1024), done: make(chan struct{}),
+		host: host, spaces: map[string]*Sandbox{}}
+	for _, step := range []func() error{s.checkSchema, s.migrate, s.addMissingBuckets, s.loadSandboxes} {
+		if err := step(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
 	}
 	go s.writer()
 	return s, nil
@@ -143,7 +160,7 @@ func check(path string) error {
 }
 
 // checkSchema accepts an empty file (to be filled by Load) or one of this
-// schema version.
+// schema version or the one before, which migrate moves.
 func (s *Store) checkSchema() error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -153,43 +170,100 @@ func (s *Store) checkSchema() error {
 			}
 			return nil
 		}
-		if v := meta.Get(keySchema); string(v) != SchemaVersion {
+		if v := string(meta.Get(keySchema)); v != SchemaVersion && v != "1" {
 			return fmt.Errorf("schema version %q, want %q", v, SchemaVersion)
 		}
 		return nil
 	})
 }
 
-// addMissingBuckets gives a file of this schema the record kinds added
-// since it was written (the faults and the product index came after the
-// first files), so that no code below has to allow for a missing bucket. An
-// index added this way is filled from the records it indexes. It writes
-// only when one is missing, and never into a file with no data set yet.
+// migrate moves a file of schema 1, whose record kinds lie at the top
+// level, into the default sandbox: one transaction, each kind moved whole
+// (bbolt moves a bucket by its root, not record by record).
+func (s *Store) migrate() error {
+	schema := ""
+	s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			schema = string(meta.Get(keySchema))
+		}
+		return nil
+	})
+	if schema != "1" {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		spaces, err := tx.CreateBucket(bucketSandboxes)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		ns, err := spaces.CreateBucket([]byte(DefaultSandbox))
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, name := range slices.Concat(allBuckets, keptBuckets) {
+			if tx.Bucket(name) == nil {
+				continue
+			}
+			if err := tx.MoveBucket(name, nil, ns); err != nil {
+				return fmt.Errorf("migrate: move %s: %w", name, err)
+			}
+		}
+		// The old meta held the schema alone; the default sandbox's own
+		// record is written by addMissingBuckets.
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(SchemaVersion))
+	})
+}
+
+// addMissingBuckets gives every sandbox the record kinds added since its
+// file was written (the faults and the product index came after the first
+// files), so that no code below has to allow for a missing bucket. An index
+// added this way is filled from the records it indexes. It writes only
+// when one is missing.
 func (s *Store) addMissingBuckets() error {
 	missing := false
 	s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) == nil {
+		return forEachSpace(tx, func(id string, ns *bolt.Bucket) error {
+			for _, name := range slices.Concat(allBuckets, keptBuckets) {
+				missing = missing || ns.Bucket(name) == nil
+			}
+			missing = missing || ns.Bucket(bucketSandboxInfo).Get(keyInfo) == nil
 			return nil
-		}
-		for _, name := range slices.Concat(allBuckets, keptBuckets) {
-			missing = missing || tx.Bucket(name) == nil
-		}
-		return nil
+		})
 	})
 	if !missing {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		fillIndex := tx.Bucket(bucketByProduct) == nil
-		for _, name := range slices.Concat(allBuckets, keptBuckets) {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("add bucket %s: %w", name, err)
+		return forEachSpace(tx, func(id string, ns *bolt.Bucket) error {
+			fillIndex := ns.Bucket(bucketByProduct) == nil
+			for _, name := range slices.Concat(allBuckets, keptBuckets) {
+				if _, err := ns.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("sandbox %s: add bucket %s: %w", id, name, err)
+				}
 			}
-		}
-		if fillIndex {
-			return (&Tx{tx: tx}).indexAllProducts()
-		}
+			t := &Tx{tx: tx, ns: ns}
+			if ns.Bucket(bucketSandboxInfo).Get(keyInfo) == nil {
+				if err := t.putInfo(SandboxInfo{ID: id, Name: id, CreatedAt: s.host().UTC()}); err != nil {
+					return err
+				}
+			}
+			if fillIndex {
+				return t.indexAllProducts()
+			}
+			return nil
+		})
+	})
+}
+
+// forEachSpace calls fn with each sandbox's namespace, in id order. A
+// file with no sandboxes bucket (an empty one) has none.
+func forEachSpace(tx *bolt.Tx, fn func(id string, ns *bolt.Bucket) error) error {
+	spaces := tx.Bucket(bucketSandboxes)
+	if spaces == nil {
 		return nil
+	}
+	return spaces.ForEachBucket(func(k []byte) error {
+		return fn(string(k), spaces.Bucket(k))
 	})
 }
 
@@ -224,51 +298,6 @@ func (s *Store) Ping() error {
 		}
 		return nil
 	})
-}
-
-// BusinessUnit returns the configured business unit id, or ErrNotFound.
-func (s *Store) BusinessUnit(id string) (BusinessUnit, error) {
-	bu, ok := (*s.units.Load())[id]
-	if !ok {
-		return BusinessUnit{}, ErrNotFound
-	}
-	return bu, nil
-}
-
-// BusinessUnits returns every configured business unit.
-func (s *Store) BusinessUnits() map[string]BusinessUnit { return *s.units.Load() }
-
-func (s *Store) loadUnits() error {
-	units := map[string]BusinessUnit{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBusinessUnit)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var bu BusinessUnit
-			if err := decode(v, &bu); err != nil {
-				return fmt.Errorf("business unit %s: %w", k, err)
-			}
-			loc, err := time.LoadLocation(bu.Zone)
-			if err != nil {
-				return fmt.Errorf("business unit %s: zone %q: %w", k, bu.Zone, err)
-			}
-			bu.loc = loc
-			units[bu.ID] = bu
-			return nil
-		})
-	})
-	if err != nil {
-		return err
-	}
-	s.units.Store(&units)
-	return nil
-}
-
-// View runs fn in a read-only transaction.
-func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
 }
 
 // Size returns the database file's size in bytes.

@@ -118,14 +118,14 @@ func TestLoadOnlyIntoEmpty(t *testing.T) {
 
 func TestDemoDataSet(t *testing.T) {
 	s := openDemo(t)
-	jm, err := s.BusinessUnit("JM")
+	jm, err := s.Default().BusinessUnit("JM")
 	if err != nil || jm.Currency != "JMD" || jm.Location().String() != "America/Jamaica" {
 		t.Fatalf("JM = %+v, %v", jm, err)
 	}
-	if _, err := s.BusinessUnit("XX"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Default().BusinessUnit("XX"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("BusinessUnit(XX) error = %v", err)
 	}
-	err = s.View(func(tx *Tx) error {
+	err = s.Default().View(func(tx *Tx) error {
 		sub, err := tx.Service("JM", "18763187057", tmf.LOBPrepaid)
 		if err != nil {
 			return err
@@ -220,7 +220,7 @@ func TestGroupCommit(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.Update(func(tx *Tx) error {
+		s.Default().Update(func(tx *Tx) error {
 			select {
 			case <-started:
 			default:
@@ -239,7 +239,7 @@ func TestGroupCommit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.Update(func(tx *Tx) error {
+			errs[i] = s.Default().Update(func(tx *Tx) error {
 				ids[i] = tx.ID()
 				v := Voucher{BusinessID: "JM", Code: fmt.Sprintf("group-%02d", i), Amount: 100}
 				if err := tx.PutVoucher(v); err != nil {
@@ -274,7 +274,7 @@ func TestGroupCommit(t *testing.T) {
 	if len(shared) != 1 {
 		t.Errorf("the %d queued writes committed in %d transactions, want 1", n-1, len(shared))
 	}
-	s.View(func(tx *Tx) error {
+	s.Default().View(func(tx *Tx) error {
 		for i := range n {
 			_, err := tx.Voucher("JM", fmt.Sprintf("group-%02d", i))
 			if (i == 7) != errors.Is(err, ErrNotFound) {
@@ -287,11 +287,11 @@ func TestGroupCommit(t *testing.T) {
 
 func TestUpdateRecoversPanic(t *testing.T) {
 	s := openDemo(t)
-	err := s.Update(func(tx *Tx) error { panic("bad write") })
+	err := s.Default().Update(func(tx *Tx) error { panic("bad write") })
 	if err == nil || !strings.Contains(err.Error(), "panic") {
 		t.Fatalf("Update = %v, want a panic error", err)
 	}
-	if err := s.Update(func(tx *Tx) error { return nil }); err != nil {
+	if err := s.Default().Update(func(tx *Tx) error { return nil }); err != nil {
 		t.Fatalf("writer dead after a panic: %v", err)
 	}
 }
@@ -299,7 +299,7 @@ func TestUpdateRecoversPanic(t *testing.T) {
 func TestUpdateAfterClose(t *testing.T) {
 	s := openDemo(t)
 	s.Close()
-	if err := s.Update(func(tx *Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+	if err := s.Default().Update(func(tx *Tx) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Errorf("Update after Close = %v, want ErrClosed", err)
 	}
 }
@@ -307,7 +307,7 @@ func TestUpdateAfterClose(t *testing.T) {
 func TestActionsWindow(t *testing.T) {
 	s := openDemo(t)
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	err := s.Update(func(tx *Tx) error {
+	err := s.Default().Update(func(tx *Tx) error {
 		for i := range 10 {
 			a := &Action{BusinessID: "JM", ProductID: "p1", Type: "TopupBalance",
 				ConfirmationDate: base.Add(time.Duration(i) * time.Hour), Amount: money.Amount(i)}
@@ -342,7 +342,7 @@ func TestActionsWindow(t *testing.T) {
 			tc.w.BusinessID, tc.w.ProductID = "JM", "p1"
 			var got []money.Amount
 			var total int
-			s.View(func(tx *Tx) error {
+			s.Default().View(func(tx *Tx) error {
 				actions, n, err := tx.Actions(tc.w)
 				if err != nil {
 					t.Fatal(err)
@@ -362,7 +362,7 @@ func TestActionsWindow(t *testing.T) {
 
 func TestPurgeIdempotency(t *testing.T) {
 	s := openDemo(t)
-	err := s.Update(func(tx *Tx) error {
+	err := s.Default().Update(func(tx *Tx) error {
 		for i := range 5 {
 			r := Idempotency{ClientID: "c", BusinessID: "JM", Key: fmt.Sprint("k", i), Status: 200,
 				Created: testNow.Add(time.Duration(i) * time.Hour)}
@@ -378,14 +378,14 @@ func TestPurgeIdempotency(t *testing.T) {
 		t.Fatal(err)
 	}
 	var purged int
-	s.Update(func(tx *Tx) (err error) {
+	s.Default().Update(func(tx *Tx) (err error) {
 		purged, err = tx.PurgeIdempotency(testNow.Add(3*time.Hour), 100)
 		return err
 	})
 	if purged != 3 { // k0's old entry, k1, k2
 		t.Errorf("purged %d index entries, want 3", purged)
 	}
-	s.View(func(tx *Tx) error {
+	s.Default().View(func(tx *Tx) error {
 		for i, want := range []bool{true, false, false, true, true} {
 			_, err := tx.Idempotency("c", "JM", fmt.Sprint("k", i))
 			if got := err == nil; got != want {
@@ -395,7 +395,7 @@ func TestPurgeIdempotency(t *testing.T) {
 		return nil
 	})
 	// The purge is bounded per call.
-	s.Update(func(tx *Tx) (err error) {
+	s.Default().Update(func(tx *Tx) (err error) {
 		purged, err = tx.PurgeIdempotency(testNow.Add(100*time.Hour), 1)
 		return err
 	})
@@ -416,7 +416,7 @@ func TestRefusalsRunOnce(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.Update(func(tx *Tx) error {
+		s.Default().Update(func(tx *Tx) error {
 			close(started)
 			<-release
 			return nil
@@ -433,7 +433,7 @@ func TestRefusalsRunOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.Update(func(tx *Tx) error {
+			errs[i] = s.Default().Update(func(tx *Tx) error {
 				calls[i].Add(1)
 				if i%2 == 1 {
 					return Refuse(answer)
@@ -441,7 +441,7 @@ func TestRefusalsRunOnce(t *testing.T) {
 				return tx.PutVoucher(Voucher{BusinessID: "JM", Code: fmt.Sprintf("refusal-%03d", i), Amount: 100})
 			})
 			if i%2 == 1 {
-				s.View(func(tx *Tx) error {
+				s.Default().View(func(tx *Tx) error {
 					for j := 0; j < n; j += 2 {
 						if _, err := tx.Voucher("JM", fmt.Sprintf("refusal-%03d", j)); err == nil {
 							committedBefore[i]++

@@ -14,11 +14,13 @@ import (
 // returns are copies: they stay valid after the transaction ends.
 type Tx struct {
 	tx *bolt.Tx
+	ns *bolt.Bucket // the sandbox's namespace: every record kind is in it
 }
 
-// bucket returns the record kind name. Every access to a record kind goes
-// through it, so that where record kinds live is decided in one place.
-func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+// bucket returns the record kind name of the transaction's sandbox. Every
+// access to a record goes through it, so no key, id or path can reach
+// another sandbox's records.
+func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.ns.Bucket(name) }
 
 // Keys join their parts with a 0x00 byte, which no id, code or key may hold,
 // so that one record kind's prefix scans never run into a longer id.

@@ -57,6 +57,10 @@ const (
 	CodeVoucherExists   = "VOUCHER_EXISTS"
 	CodeUnknownFault    = "UNKNOWN_FAULT"
 
+	CodeUnknownSandbox = "UNKNOWN_SANDBOX"
+	CodeSandboxLimit   = "SANDBOX_LIMIT"
+	CodeDefaultSandbox = "DEFAULT_SANDBOX_KEPT"
+
 	CodeBucketNotFound             = "BUCKET_NOT_FOUND"
 	CodeAccumulatedBalanceNotFound = "ACCUMULATED_BALANCE_NOT_FOUND"
 	CodeSandboxFault               = "SANDBOX_FAULT"
@@ -120,6 +124,10 @@ var codes = index([]CodeInfo{
 	{CodeVoucherExists, http.StatusConflict, "Conflict", "the business unit has a voucher with this code"},
 	{CodeUnknownFault, http.StatusNotFound, "Unknown fault", "no fault has this name"},
 	{CodeSandboxFault, 0, "Injected fault", "a fault set through /sandbox/v1/faults struck"},
+
+	{CodeUnknownSandbox, http.StatusNotFound, "Unknown sandbox", "no sandbox has this id (or it was deleted)"},
+	{CodeSandboxLimit, http.StatusConflict, "Sandbox limit", "the server holds its most sandboxes (-max-sandboxes)"},
+	{CodeDefaultSandbox, http.StatusConflict, "Default sandbox kept", "the default sandbox cannot be deleted"},
 
 	{CodeBucketNotFound, http.StatusNotFound, "Unknown bucket", "no bucket has this TMF654 id"},
 	{CodeAccumulatedBalanceNotFound, http.StatusNotFound, "Unknown accumulated balance", "no accumulated balance has this id"},

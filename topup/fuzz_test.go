@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/counters"
 	"prepay/money"
 	"prepay/storage"
@@ -126,15 +125,16 @@ func fuzzHandler(tb testing.TB) http.Handler {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	clk := clock.Fixed(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC))
-	if err := store.Load(ds, clk.Now()); err != nil {
+	at := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	if err := store.Load(ds, at); err != nil {
 		tb.Fatal(err)
 	}
+	store.Default().Clock().Freeze(at)
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance", guard.Require(auth.ScopeTopup, Handler(store, clk, counters.New())))
+	mux.Handle("POST /bot-ux/v1/{businessId}/topupBalance", guard.Require(auth.ScopeTopup, Handler(counters.New())))
 	return tmf.Correlate(slog.New(slog.NewJSONHandler(io.Discard, nil)))(mux)
 }

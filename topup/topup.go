@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"prepay/auth"
-	"prepay/clock"
 	"prepay/counters"
 	"prepay/storage"
 	"prepay/tmf"
@@ -20,20 +19,18 @@ import (
 // handler is the endpoint, built once with its dependencies and the parsed
 // stub answer.
 type handler struct {
-	store  *storage.Store
-	clk    *clock.Clock
 	counts *counters.Set
 	stub   stub
 }
 
 // Handler serves POST /bot-ux/v1/{businessId}/topupBalance. It panics if the
 // embedded stub answer does not parse, which only a broken build can cause.
-func Handler(store *storage.Store, clk *clock.Clock, counts *counters.Set) http.Handler {
+func Handler(counts *counters.Set) http.Handler {
 	s, err := parseStub(stubFile)
 	if err != nil {
 		panic(err)
 	}
-	return &handler{store: store, clk: clk, counts: counts, stub: s}
+	return &handler{counts: counts, stub: s}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -66,16 +63,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // durable. The transaction function may run more than once (see
 // storage.Store.Update), so it only sets out.
 func (h *handler) run(r *http.Request, bu storage.BusinessUnit, req request) (outcome, error) {
+	sb := storage.From(r.Context())
 	o := op{
 		req:    req,
 		bu:     bu,
 		client: auth.Client(r.Context()),
 		// Stored times equal what the wire shows, to the millisecond.
-		now:  h.clk.Now().Truncate(time.Millisecond),
-		host: h.clk.Host(),
+		now:  sb.Clock().Now().Truncate(time.Millisecond),
+		host: sb.Clock().Host(),
 	}
 	var out outcome
-	err := h.store.Update(func(tx *storage.Tx) error {
+	err := sb.Update(func(tx *storage.Tx) error {
 		var err error
 		out, err = apply(tx, o)
 		return err
