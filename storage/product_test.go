@@ -83,7 +83,7 @@ func TestProductIndexFilledOnOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketByProduct) }); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error { return namespace(tx, DefaultSandbox).DeleteBucket(bucketByProduct) }); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

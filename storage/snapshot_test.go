@@ -52,11 +52,11 @@ func TestDigest(t *testing.T) {
 			return tx.PutVoucher(Voucher{BusinessID: "JM", Code: "1", Amount: money.Amount(100)})
 		}},
 		{"a sequence alone", func(tx *Tx) error {
-			_, err := tx.tx.Bucket(bucketActions).NextSequence()
+			_, err := tx.bucket(bucketActions).NextSequence()
 			return err
 		}},
 		{"an empty nested bucket", func(tx *Tx) error {
-			_, err := tx.tx.Bucket(bucketMeta).CreateBucket([]byte("nested"))
+			_, err := tx.bucket(bucketVouchers).CreateBucket([]byte("nested"))
 			return err
 		}},
 	}
