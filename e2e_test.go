@@ -64,6 +64,21 @@ func newTestServer(t testing.TB) *testServer {
 // newTestServerWith is newTestServer over a data set of the test's own.
 func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 	t.Helper()
+	return buildTestServer(t, ds, 1000)
+}
+
+// newTestServerWithMax is newTestServer holding at most max sandboxes.
+func newTestServerWithMax(t testing.TB, max int) *testServer {
+	t.Helper()
+	ds, err := storage.ParseDataSet(storage.Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buildTestServer(t, ds, max)
+}
+
+func buildTestServer(t testing.TB, ds *storage.DataSet, maxSandboxes int) *testServer {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "prepay.db")
 	host := newHostClock()
 	store, err := storage.OpenWith(path, host.now)
@@ -85,7 +100,7 @@ func newTestServerWith(t testing.TB, ds *storage.DataSet) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandler(logger, deps{store: store, guard: guard, dataSet: ds, faults: fs, counts: counters.New(), maxSandboxes: 1000})
+	h := newHandler(logger, deps{store: store, guard: guard, dataSet: ds, faults: fs, counts: counters.New(), maxSandboxes: maxSandboxes})
 	return &testServer{handler: h, store: store, clock: clk, host: host, dbPath: path}
 }
 
