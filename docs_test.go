@@ -29,6 +29,7 @@ var runnableDocs = []string{
 	"docs/sandbox.md",
 	"docs/faults.md",
 	"docs/tmf654.md",
+	"docs/sandboxes.md",
 }
 
 // docBlock is a fenced code block of a document.
