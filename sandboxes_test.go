@@ -153,7 +153,9 @@ func TestSandboxOwnDataSet(t *testing.T) {
 	if rec := s.do(t, "POST", "/sandbox/v1/reset", team, ""); rec.Code != 200 {
 		t.Fatalf("reset: %d %s", rec.Code, rec.Body)
 	}
-	var sub struct{ Buckets []struct{ Allowance json.Number } }
+	var sub struct {
+		Buckets []struct{ Allowance json.Number }
+	}
 	sandboxDecode(t, s.do(t, "GET", "/sandbox/v1/JM/services/18760000009", team, ""), &sub)
 	if len(sub.Buckets) != 1 || sub.Buckets[0].Allowance != "10.00" {
 		t.Errorf("after reset: %+v, want the sandbox's own 10.00", sub)
@@ -226,7 +228,9 @@ func TestSandboxesIsolated(t *testing.T) {
 	wg.Wait()
 
 	allowance := func(h map[string]string, serviceNo string) string {
-		var sub struct{ Buckets []struct{ Allowance json.Number } }
+		var sub struct {
+			Buckets []struct{ Allowance json.Number }
+		}
 		sandboxDecode(t, s.do(t, "GET", "/sandbox/v1/JM/services/"+serviceNo, h, ""), &sub)
 		return string(sub.Buckets[0].Allowance)
 	}
