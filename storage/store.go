@@ -38,9 +38,13 @@ var (
 	bucketActions      = []byte("actions")
 	bucketIdempotency  = []byte("idempotency")
 	bucketIdemExpiry   = []byte("idempotency_by_time")
+	bucketOperations   = []byte("operations")
+	bucketOpsByProduct = []byte("operations_by_product")
+	bucketTransferDays = []byte("transfer_days")
 
 	allBuckets = [][]byte{bucketMeta, bucketBusinessUnit, bucketClients, bucketSubscribers,
-		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct}
+		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct,
+		bucketOperations, bucketOpsByProduct, bucketTransferDays}
 
 	keySchema = []byte("schema")
 )
