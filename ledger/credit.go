@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"prepay/money"
@@ -110,4 +112,42 @@ func Find(sub storage.Subscriber, id string) int {
 		}
 	}
 	return -1
+}
+
+// Redeemable returns voucher code of bu if it can be redeemed at now. A
+// voucher that cannot is a *tmf.Error; any other error is storage failing.
+func Redeemable(tx *storage.Tx, bu storage.BusinessUnit, code string, now time.Time) (storage.Voucher, error) {
+	v, err := tx.Voucher(bu.ID, code)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return v, tmf.Fail(tmf.CodeUnknownVoucher, "voucher %q is not a voucher of business unit %s", code, bu.ID)
+	case err != nil:
+		return v, fmt.Errorf("read voucher %s: %w", code, err)
+	case v.Redeemed():
+		return v, tmf.Fail(tmf.CodeVoucherRedeemed, "voucher %q was redeemed on %s", v.Code, tmf.FormatMillis(v.RedeemedAt, bu.Location()))
+	case !v.Expiry.IsZero() && !now.Before(v.Expiry):
+		return v, tmf.Fail(tmf.CodeVoucherExpired, "voucher %q expired on %s", v.Code, tmf.FormatMillis(v.Expiry, bu.Location()))
+	}
+	return v, nil
+}
+
+// Give raises the allowance of the bucket at index i by amount, with no
+// loan first and no validity: an adjustment's credit goes where it is
+// aimed.
+func Give(sub *storage.Subscriber, i int, amount money.Amount, now time.Time) (storage.Move, error) {
+	b := &sub.Buckets[i]
+	if !b.Active(now) {
+		return storage.Move{}, tmf.Fail(tmf.CodeBucketExpired, "bucket %q of service %s expired; credit a live bucket", b.ID, sub.ServiceNo)
+	}
+	allowance, err := money.Add(b.Allowance, amount)
+	if err != nil {
+		return storage.Move{}, tmf.Fail(tmf.CodeBalanceLimit, "bucket %s's allowance would be %s + %s, past %s", b.ID, b.Allowance, amount, money.Max)
+	}
+	nb := *b
+	nb.Allowance = allowance
+	if err := storage.LimitError(nb); err != nil {
+		return storage.Move{}, err
+	}
+	*b = nb
+	return storage.Move{ServiceNo: sub.ServiceNo, BucketID: b.ID, Allowance: amount}, nil
 }

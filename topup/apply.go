@@ -76,7 +76,7 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 	amount := o.req.amount
 	var voucher storage.Voucher
 	if o.req.voucher != "" {
-		if voucher, err = redeemable(tx, o); err != nil {
+		if voucher, err = ledger.Redeemable(tx, o.bu, o.req.voucher, o.now); err != nil {
 			var te *tmf.Error
 			if errors.As(err, &te) {
 				return refuse(err)
@@ -122,21 +122,4 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 		return outcome{}, err
 	}
 	return outcome{status: http.StatusOK, body: body, seq: a.Seq, credited: amount}, nil
-}
-
-// redeemable returns the request's voucher if it can be redeemed now. A
-// voucher that cannot is a *tmf.Error; any other error is storage failing.
-func redeemable(tx *storage.Tx, o op) (storage.Voucher, error) {
-	v, err := tx.Voucher(o.bu.ID, o.req.voucher)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return v, tmf.Fail(tmf.CodeUnknownVoucher, "voucher %q is not a voucher of business unit %s", o.req.voucher, o.bu.ID)
-	case err != nil:
-		return v, fmt.Errorf("read voucher %s: %w", o.req.voucher, err)
-	case v.Redeemed():
-		return v, tmf.Fail(tmf.CodeVoucherRedeemed, "voucher %q was redeemed on %s", v.Code, tmf.FormatMillis(v.RedeemedAt, o.bu.Location()))
-	case !v.Expiry.IsZero() && !o.now.Before(v.Expiry):
-		return v, tmf.Fail(tmf.CodeVoucherExpired, "voucher %q expired on %s", v.Code, tmf.FormatMillis(v.Expiry, o.bu.Location()))
-	}
-	return v, nil
 }
