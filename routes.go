@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"prepay/actions"
 	"prepay/auth"
 	"prepay/balances"
 	"prepay/bucket"
@@ -71,6 +72,21 @@ func routes(mux *router, d deps) {
 		d.guard.Require(auth.ScopeBalances, bucket.ListAccumulated()))
 	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/accumulatedBalance/{id}",
 		d.guard.Require(auth.ScopeBalances, bucket.GetAccumulated()))
+
+	for _, a := range []struct{ kind, path, scope string }{
+		{storage.ActionTopup, "topupBalance", auth.ScopeTopup},
+		{storage.ActionAdjust, "adjustBalance", auth.ScopeAdjust},
+		{storage.ActionTransfer, "transferBalance", auth.ScopeTransfer},
+		{storage.ActionReserve, "reserveBalance", auth.ScopeReserve},
+	} {
+		base := "/tmf-api/prepayBalanceManagement/v4/{businessId}/" + a.path
+		mux.Handle("POST "+base, d.guard.Require(a.scope, actions.Create(a.kind)))
+		mux.Handle("GET "+base, d.guard.Require(auth.ScopeHistory, actions.List(a.kind)))
+		mux.Handle("GET "+base+"/{id}", d.guard.Require(auth.ScopeHistory, actions.Get(a.kind)))
+		mux.Handle("PATCH "+base+"/{id}", d.guard.Require(a.scope, actions.Patch(a.kind)))
+	}
+	mux.Handle("DELETE /tmf-api/prepayBalanceManagement/v4/{businessId}/reserveBalance/{id}",
+		d.guard.Require(auth.ScopeReserve, actions.Delete()))
 
 	mux.Handle("PUT /sandbox/v1/{businessId}/services/{serviceNo}",
 		d.guard.Require(auth.ScopeAdmin, sandbox.PutService()))

@@ -27,6 +27,9 @@ const (
 	ScopeTopup    = storage.ScopeTopup
 	ScopeHistory  = storage.ScopeHistory
 	ScopeAdmin    = storage.ScopeAdmin
+	ScopeTransfer = storage.ScopeTransfer
+	ScopeReserve  = storage.ScopeReserve
+	ScopeAdjust   = storage.ScopeAdjust
 )
 
 // minCredentialLength is the operator's documented minimum for both headers.

@@ -46,7 +46,7 @@ func encode(sub storage.Subscriber, bu storage.BusinessUnit, now time.Time, data
 		if !shown(bucket, now, dataOnly) {
 			continue
 		}
-		f, err := figuresOf(bucket)
+		f, err := figuresOf(bucket, now)
 		if err != nil {
 			return nil, err
 		}

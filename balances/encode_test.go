@@ -25,7 +25,7 @@ func TestEncode(t *testing.T) {
 	expired.Expiry = now.Add(-time.Hour)
 
 	t.Run("figures", func(t *testing.T) {
-		f, err := figuresOf(active)
+		f, err := figuresOf(active, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,10 @@ var dataUnits = map[string]bool{"KB": true, "MB": true, "GB": true}
 // figuresOf works out a bucket's figures: total allowance = allowance +
 // rollover, balance = max(0, total − charges), overage = max(0, charges −
 // total), overage charge = overage × rate rounded half-even to hundredths.
-func figuresOf(b storage.Bucket) (figures, error) {
+//
+// The balance is what is available at now: reservations' holds that have
+// not lapsed are kept out of it.
+func figuresOf(b storage.Bucket, now time.Time) (figures, error) {
 	overage := b.Overage()
 	charge, err := money.MulRate(overage, b.OverageRate)
 	if err != nil {
@@ -32,7 +35,7 @@ func figuresOf(b storage.Bucket) (figures, error) {
 	return figures{
 		name: b.Name, unit: b.Units,
 		allowance: b.Allowance, rollover: b.Rollover, totalAllowance: b.TotalAllowance(),
-		charges: b.Charges, overage: overage, overageCharge: charge, balance: b.Balance(),
+		charges: b.Charges, overage: overage, overageCharge: charge, balance: b.Available(now),
 		expiry: b.Expiry,
 	}, nil
 }

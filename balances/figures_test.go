@@ -37,7 +37,7 @@ func TestFiguresOf(t *testing.T) {
 			expiry := time.Date(2026, 12, 23, 5, 0, 0, 0, time.UTC)
 			b := storage.Bucket{ID: "1", Name: "Data", Units: "MB", Allowance: m(tc.allowance),
 				Rollover: m(tc.rollover), Charges: m(tc.charges), OverageRate: m(tc.rate), Expiry: expiry}
-			got, err := figuresOf(b)
+			got, err := figuresOf(b, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestFiguresOf(t *testing.T) {
 
 func TestFiguresOfOverflow(t *testing.T) {
 	huge := money.Amount(1 << 62)
-	_, err := figuresOf(storage.Bucket{ID: "1", Charges: huge, OverageRate: huge})
+	_, err := figuresOf(storage.Bucket{ID: "1", Charges: huge, OverageRate: huge}, time.Time{})
 	if err == nil {
 		t.Fatal("figuresOf with an overage charge beyond int64 = nil error, want one")
 	}

@@ -64,8 +64,9 @@ const (
 	statusExpired = "expired"
 )
 
-// renderBucket writes bucket b of sub as it stands at now. Nothing is held
-// by a reservation yet, so reservedValue is zero.
+// renderBucket writes bucket b of sub as it stands at now: remainingValue
+// is what is available, reservedValue what holds that have not lapsed keep
+// back.
 func renderBucket(bu storage.BusinessUnit, sub storage.Subscriber, b storage.Bucket, now time.Time) record {
 	status := statusExpired
 	if b.Active(now) {
@@ -78,8 +79,8 @@ func renderBucket(bu storage.BusinessUnit, sub storage.Subscriber, b storage.Buc
 		BaseType:        "BucketBalance",
 		Type:            b.Type,
 		UsageType:       b.UsageType,
-		RemainingValue:  tmf.Quantity{Amount: b.Balance(), Units: b.Units},
-		ReservedValue:   tmf.Quantity{Amount: 0, Units: b.Units},
+		RemainingValue:  tmf.Quantity{Amount: b.Available(now), Units: b.Units},
+		ReservedValue:   tmf.Quantity{Amount: b.Held(now), Units: b.Units},
 		Status:          status,
 		ValidFor:        tmf.ValidUntil(b.Expiry, bu.Location()),
 		Product:         product(sub),
@@ -111,7 +112,7 @@ func accumulate(bu storage.BusinessUnit, sub storage.Subscriber, now time.Time) 
 		}
 		// Every balance is at most 1,000,000,000.00 and a service holds a
 		// bounded number of buckets: the sum cannot overflow.
-		out[i].TotalBalance.Amount += b.Balance()
+		out[i].TotalBalance.Amount += b.Available(now)
 		out[i].Bucket = append(out[i].Bucket, bucketRef{
 			ID:   tmf.BucketID(sub.ServiceInternalID, b.ID),
 			Href: tmf.BucketHref(bu.ID, sub.ServiceInternalID, b.ID),

@@ -2,6 +2,7 @@ package history
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,17 +85,19 @@ func parseQuery(raw string, bu storage.BusinessUnit) (storage.ActionWindow, quer
 		return w, query.Query{}, err
 	}
 	for kind := range strings.SplitSeq(typ, ",") {
-		if kind != storage.ActionTopup {
-			return w, query.Query{}, invalid("%s must be %s; got %q", paramType, storage.ActionTopup, kind)
+		if !slices.Contains(storage.ActionTypes, kind) {
+			return w, query.Query{}, invalid("%s must be one or more of %s; got %q", paramType, strings.Join(storage.ActionTypes, ", "), kind)
 		}
 	}
 	q, err := query.Parse(vals, spec, bu.Location())
 	if err != nil {
 		return w, q, err
 	}
-	// The index holds top-ups alone, and @type may list only that kind:
-	// every record of the window has it.
-	q.Take(paramType, query.Eq)
+	// The index holds every kind; @type is evaluated over the window's
+	// records unless it names them all.
+	if kinds := strings.Split(typ, ","); len(kinds) > 0 && !slices.ContainsFunc(storage.ActionTypes, func(k string) bool { return !slices.Contains(kinds, k) }) {
+		q.Take(paramType, query.Eq)
+	}
 	q.Take(paramProduct, query.Eq)
 	for _, f := range q.Take("dateTime", query.Gte) {
 		w.From = time.UnixMilli(f.Times()[0].From).UTC()

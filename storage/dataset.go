@@ -68,10 +68,13 @@ const (
 	ScopeTopup    = "topup:write"
 	ScopeHistory  = "history:read"
 	ScopeAdmin    = "sandbox:admin"
+	ScopeTransfer = "transfer:write"
+	ScopeReserve  = "reserve:write"
+	ScopeAdjust   = "adjust:write"
 )
 
 // Scopes are every scope, in the order the docs list them.
-var Scopes = []string{ScopeBalances, ScopeTopup, ScopeHistory, ScopeAdmin}
+var Scopes = []string{ScopeBalances, ScopeTopup, ScopeHistory, ScopeAdmin, ScopeTransfer, ScopeReserve, ScopeAdjust}
 
 var (
 	businessIDPattern = regexp.MustCompile(`^[A-Z]{2,3}$`)
@@ -114,6 +117,12 @@ func (ds *DataSet) check() error {
 		}
 		if bu.Currency == "" || bu.ValidityDays < 0 {
 			return fmt.Errorf("business unit %s: needs a currency and a validityDays ≥ 0", bu.ID)
+		}
+		if r := bu.Transfer; r != nil {
+			if r.MinAmount < 0 || r.MaxDailyAmount < 0 || r.MaxDailyCount < 0 || r.Fee < 0 ||
+				(r.CostOwner != CostOriginator && r.CostOwner != CostReceiver) {
+				return fmt.Errorf("business unit %s: transfer rules need amounts ≥ 0 and a costOwner %q or %q", bu.ID, CostOriginator, CostReceiver)
+			}
 		}
 		if _, dup := units[bu.ID]; dup {
 			return fmt.Errorf("business unit %s: listed twice", bu.ID)

@@ -19,6 +19,9 @@ type BusinessUnit struct {
 	// Topup is "live" (real arithmetic) or "stub" (a fixed answer, no state
 	// change), as the operator's top-up page describes its business units.
 	Topup string `json:"topup"`
+	// Transfer is the business unit's credit transfer rules; without them
+	// it offers no transfers.
+	Transfer *TransferRules `json:"transfer,omitempty"`
 
 	loc *time.Location
 }
@@ -36,6 +39,25 @@ func (b BusinessUnit) Location() *time.Location { return b.loc }
 func (b BusinessUnit) Validity() time.Duration {
 	return time.Duration(b.ValidityDays) * 24 * time.Hour
 }
+
+// TransferRules bound credit transfers between the business unit's
+// services. The day is the business unit's calendar day on the sandbox
+// clock.
+type TransferRules struct {
+	MinAmount      money.Amount `json:"minAmount"`      // per transfer
+	MaxDailyAmount money.Amount `json:"maxDailyAmount"` // per sender per day; 0: none
+	MaxDailyCount  int          `json:"maxDailyCount"`  // per sender per day; 0: none
+	Fee            money.Amount `json:"fee"`            // TMF654 transferCost
+	// CostOwner pays the fee: "originator" (on top of the amount) or
+	// "receiver" (out of it).
+	CostOwner string `json:"costOwner"`
+}
+
+// Who pays a transfer's fee.
+const (
+	CostOriginator = "originator"
+	CostReceiver   = "receiver"
+)
 
 // Channel is the sales channel a client's top-ups are recorded under.
 type Channel struct {
@@ -92,7 +114,35 @@ type Bucket struct {
 	// OverageRate is the charge per unit of use beyond the allowance.
 	OverageRate money.Amount `json:"overageRate"`
 	Expiry      time.Time    `json:"expiry"`
+	// Holds are the reservations on the bucket. A hold counts until it
+	// lapses; a write drops the lapsed ones.
+	Holds []Hold `json:"holds,omitempty"`
 }
+
+// Hold is one reservation's claim on a bucket: Amount is not available
+// until Until, unless the reservation is spent or released before.
+type Hold struct {
+	Seq    uint64       `json:"seq"` // the reservation's operation
+	Amount money.Amount `json:"amount"`
+	Until  time.Time    `json:"until"`
+}
+
+// Held is what the bucket's holds that have not lapsed at now keep back.
+// Holds never exceed the balance they were taken from, so the sum cannot
+// overflow.
+func (b Bucket) Held(now time.Time) money.Amount {
+	var sum money.Amount
+	for _, h := range b.Holds {
+		if now.Before(h.Until) {
+			sum += h.Amount
+		}
+	}
+	return sum
+}
+
+// Available is what may be spent at now: the balance less what is held,
+// never below zero. Every endpoint shows it as the bucket's balance.
+func (b Bucket) Available(now time.Time) money.Amount { return max(0, b.Balance()-b.Held(now)) }
 
 // TotalAllowance is allowance + rollover. For a bucket within its limits
 // (every stored one, see Limits) it cannot overflow.

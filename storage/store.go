@@ -50,11 +50,15 @@ var (
 	bucketActions      = []byte("actions")
 	bucketIdempotency  = []byte("idempotency")
 	bucketIdemExpiry   = []byte("idempotency_by_time")
+	bucketOperations   = []byte("operations")
+	bucketOpsByProduct = []byte("operations_by_product")
+	bucketTransferDays = []byte("transfer_days")
 
 	// allBuckets are the record kinds a data set fills and a reset
 	// replaces.
 	allBuckets = [][]byte{bucketBusinessUnit, bucketClients, bucketSubscribers,
-		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct}
+		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct,
+		bucketOperations, bucketOpsByProduct, bucketTransferDays}
 )
 
 // lockTimeout bounds the wait for another process's lock on the file: a

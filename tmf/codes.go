@@ -64,6 +64,13 @@ const (
 	CodeBucketNotFound             = "BUCKET_NOT_FOUND"
 	CodeAccumulatedBalanceNotFound = "ACCUMULATED_BALANCE_NOT_FOUND"
 	CodeSandboxFault               = "SANDBOX_FAULT"
+
+	CodeActionNotFound       = "ACTION_NOT_FOUND"
+	CodePartyAccountMismatch = "PARTY_ACCOUNT_MISMATCH"
+	CodeInsufficientBalance  = "INSUFFICIENT_BALANCE"
+	CodeTransferLimit        = "TRANSFER_LIMIT"
+	CodeInvalidStatusChange  = "INVALID_STATUS_CHANGE"
+	CodeCancelNotPossible    = "CANCEL_NOT_POSSIBLE"
 )
 
 // CodeInfo is one row of the table: a code, the status it is answered
@@ -131,6 +138,13 @@ var codes = index([]CodeInfo{
 
 	{CodeBucketNotFound, http.StatusNotFound, "Unknown bucket", "no bucket has this TMF654 id"},
 	{CodeAccumulatedBalanceNotFound, http.StatusNotFound, "Unknown accumulated balance", "no accumulated balance has this id"},
+
+	{CodeActionNotFound, http.StatusNotFound, "Unknown action", "no top-up, adjustment, transfer or reservation has this id"},
+	{CodePartyAccountMismatch, http.StatusUnprocessableEntity, "Party account mismatch", "partyAccount is not the service's owningAccountInternalId"},
+	{CodeInsufficientBalance, http.StatusUnprocessableEntity, "Insufficient balance", "the bucket has less available (balance less holds) than the operation takes"},
+	{CodeTransferLimit, http.StatusUnprocessableEntity, "Transfer limit", "a transfer rule of the business unit: minimum, daily total or count, sender and receiver"},
+	{CodeInvalidStatusChange, http.StatusConflict, "Invalid status change", "the action cannot go from its status to the one asked"},
+	{CodeCancelNotPossible, http.StatusConflict, "Cancel not possible", "the money a completed top-up or adjustment moved has moved on"},
 })
 
 func index(rows []CodeInfo) map[string]CodeInfo {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
+	"prepay/ledger"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -36,6 +36,12 @@ type outcome struct {
 	credited money.Amount // what a new top-up credited; 0 for a replay
 }
 
+// key is the top-up's idempotency key.
+func (o op) key() ledger.Key {
+	return ledger.Key{ClientID: o.client.ID, BusinessID: o.bu.ID, Key: o.req.key, Header: o.req.keyHeader,
+		Fingerprint: o.req.fingerprint, Host: o.host}
+}
+
 // refuse answers err without writing: see storage.Refuse.
 func refuse(err error) (outcome, error) { return outcome{}, storage.Refuse(err) }
 
@@ -47,8 +53,8 @@ func refuse(err error) (outcome, error) { return outcome{}, storage.Refuse(err) 
 func apply(tx *storage.Tx, o op) (outcome, error) {
 	// The key is checked inside the transaction, where no other write can
 	// come between the check and the record: two racing repeats credit once.
-	if out, found, err := replay(tx, o); found || err != nil {
-		return out, err
+	if ans, found, err := ledger.Replay(tx, o.key()); found || err != nil {
+		return outcome{status: ans.Status, body: ans.Body, replayed: true}, err
 	}
 
 	sub, err := tx.Service(o.bu.ID, o.req.serviceNo, o.req.lob)
@@ -61,7 +67,8 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 	if sub.LOB == tmf.LOBPostpaid {
 		return refuse(tmf.Fail(tmf.CodePostpaid, "partyAccount.id %q is a POSTPAID service: it has no prepaid balance to top up", sub.ServiceNo))
 	}
-	target, err := targetBucket(sub, o)
+	ledger.Prune(&sub, o.now)
+	target, err := ledger.CurrencyBucket(sub, o.req.bucketID, "bucket.id", "a top-up credits", o.bu)
 	if err != nil {
 		return refuse(err)
 	}
@@ -69,7 +76,7 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 	amount := o.req.amount
 	var voucher storage.Voucher
 	if o.req.voucher != "" {
-		if voucher, err = redeemable(tx, o); err != nil {
+		if voucher, err = ledger.Redeemable(tx, o.bu, o.req.voucher, o.now); err != nil {
 			var te *tmf.Error
 			if errors.As(err, &te) {
 				return refuse(err)
@@ -79,11 +86,11 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 		amount = voucher.Amount
 	}
 
-	changes, err := credit(&sub, target, amount, o.now, o.bu)
+	changes, moves, err := ledger.Credit(&sub, target, amount, o.now, o.bu)
 	if err != nil {
 		return refuse(err)
 	}
-	body, err := json.Marshal(newResponse(o.bu, sub.ServiceInternalID, o.req.voucher, amount, sub.Buckets, target, changes))
+	body, err := json.Marshal(newResponse(o.bu, sub.ServiceInternalID, o.req.voucher, amount, sub.Buckets, target, changes, o.now))
 	if err != nil {
 		return outcome{}, fmt.Errorf("encode response: %w", err)
 	}
@@ -98,46 +105,21 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 	if err := tx.PutSubscriber(sub); err != nil {
 		return outcome{}, fmt.Errorf("credit service %s: %w", sub.ServiceNo, err)
 	}
-	a := newAction(o, sub, amount, tx.NextActionSeq())
-	if err := tx.AddAction(&a); err != nil {
-		return outcome{}, fmt.Errorf("record action: %w", err)
+	a, err := ledger.AddRecord(tx, ledger.Entry{Type: storage.ActionTopup, Operation: "topupBalance", BU: o.bu,
+		Channel: o.client.Channel, Amount: amount, Voucher: o.req.voucher, At: o.now}, sub)
+	if err != nil {
+		return outcome{}, err
 	}
-	if err := remember(tx, o, http.StatusOK, body); err != nil {
+	// A BOT UX top-up is a TMF654 TopupBalance action too.
+	if err := tx.AddOperation(&storage.Operation{BusinessID: o.bu.ID, Type: storage.ActionTopup, Status: storage.StatusCompleted,
+		RequestedDate: o.now, ConfirmationDate: o.now, Amount: amount, Units: o.bu.Currency,
+		Party:   storage.Party{ServiceNo: sub.ServiceNo, ProductID: sub.ServiceInternalID, PartyAccountID: sub.OwningAccountInternalID, BucketID: sub.Buckets[target].ID},
+		Channel: o.client.Channel, Voucher: o.req.voucher, Moves: moves, Balances: a.Balances, Accumulators: a.Accumulators,
+	}); err != nil {
+		return outcome{}, fmt.Errorf("record operation: %w", err)
+	}
+	if err := ledger.Remember(tx, o.key(), http.StatusOK, body); err != nil {
 		return outcome{}, err
 	}
 	return outcome{status: http.StatusOK, body: body, seq: a.Seq, credited: amount}, nil
-}
-
-// targetBucket returns the index of the bucket to credit: a currency bucket
-// of the service in the business unit's currency, and not a loan.
-func targetBucket(sub storage.Subscriber, o op) (int, error) {
-	i := slices.IndexFunc(sub.Buckets, func(b storage.Bucket) bool { return b.ID == o.req.bucketID })
-	if i < 0 {
-		return 0, tmf.Fail(tmf.CodeUnknownBucket, "bucket.id %q is not a bucket of service %s", o.req.bucketID, sub.ServiceNo)
-	}
-	b := sub.Buckets[i]
-	switch {
-	case !b.IsCurrency() || b.Units != o.bu.Currency:
-		return 0, tmf.Fail(tmf.CodeBucketNotCurrency, "bucket.id %q holds %s, not %s: a top-up credits a %s bucket", b.ID, b.Units, o.bu.Currency, storage.UsageCurrency)
-	case b.Type == storage.BucketLoan:
-		return 0, tmf.Fail(tmf.CodeBucketIsLoan, "bucket.id %q is a loan: a top-up repays it first but never credits it", b.ID)
-	}
-	return i, nil
-}
-
-// redeemable returns the request's voucher if it can be redeemed now. A
-// voucher that cannot is a *tmf.Error; any other error is storage failing.
-func redeemable(tx *storage.Tx, o op) (storage.Voucher, error) {
-	v, err := tx.Voucher(o.bu.ID, o.req.voucher)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return v, tmf.Fail(tmf.CodeUnknownVoucher, "voucher %q is not a voucher of business unit %s", o.req.voucher, o.bu.ID)
-	case err != nil:
-		return v, fmt.Errorf("read voucher %s: %w", o.req.voucher, err)
-	case v.Redeemed():
-		return v, tmf.Fail(tmf.CodeVoucherRedeemed, "voucher %q was redeemed on %s", v.Code, tmf.FormatMillis(v.RedeemedAt, o.bu.Location()))
-	case !v.Expiry.IsZero() && !o.now.Before(v.Expiry):
-		return v, tmf.Fail(tmf.CodeVoucherExpired, "voucher %q expired on %s", v.Code, tmf.FormatMillis(v.Expiry, o.bu.Location()))
-	}
-	return v, nil
 }

@@ -1,8 +1,6 @@
 package topup
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"net/http"
 
@@ -40,16 +38,15 @@ type request struct {
 	key       string // idempotency key
 	keyHeader string // the header it came from, for messages
 	// fingerprint is the SHA-256 of the business unit, the lob and the body
-	// in canonical form (see canonical).
+	// in canonical form (see tmf.Fingerprint).
 	fingerprint []byte
 }
 
 // Bounds on what a request may carry, so that no value sent is echoed back
 // at any length.
 const (
-	maxIDLength      = 64  // partyAccount.id, bucket.id
-	maxVoucherDigits = 32  // voucher
-	maxKeyLength     = 255 // Idempotency-Key
+	maxIDLength      = 64 // partyAccount.id, bucket.id
+	maxVoucherDigits = 32 // voucher
 )
 
 // defaultBucket is the primary balance, credited when the request names no
@@ -73,7 +70,7 @@ func parse(w http.ResponseWriter, r *http.Request, bu storage.BusinessUnit) (req
 	if req.lob, err = tmf.LOB(r); err != nil {
 		return req, err
 	}
-	if req.key, req.keyHeader, err = idempotencyKey(r, corr); err != nil {
+	if req.key, req.keyHeader, err = tmf.IdempotencyKey(r, corr); err != nil {
 		return req, err
 	}
 
@@ -88,7 +85,7 @@ func parse(w http.ResponseWriter, r *http.Request, bu storage.BusinessUnit) (req
 	if err := b.check(&req, bu); err != nil {
 		return req, err
 	}
-	req.fingerprint = fingerprint(bu.ID, req.lob, raw)
+	req.fingerprint = tmf.Fingerprint(raw, bu.ID, req.lob)
 	return req, nil
 }
 
@@ -140,57 +137,6 @@ func (b body) check(req *request, bu storage.BusinessUnit) error {
 		return tmf.Fail(tmf.CodeCurrencyMismatch, "amount.units must be %s, the currency of business unit %s; got %q", bu.Currency, bu.ID, *b.Amount.Units)
 	}
 	return nil
-}
-
-// idempotencyKey returns the Idempotency-Key header when sent (a bare token
-// or, as the IETF draft writes it, a quoted string), else the correlation
-// id.
-func idempotencyKey(r *http.Request, corr string) (key, header string, err error) {
-	vals, given := r.Header["Idempotency-Key"]
-	if !given {
-		return corr, "X-Correlation-ID", nil
-	}
-	if len(vals) > 1 {
-		return "", "", tmf.Fail(tmf.CodeInvalidHeader, "Idempotency-Key must be sent once; got %d values", len(vals))
-	}
-	k := vals[0]
-	if len(k) >= 2 && k[0] == '"' && k[len(k)-1] == '"' {
-		k = k[1 : len(k)-1]
-	}
-	if k == "" || len(k) > maxKeyLength {
-		return "", "", tmf.Fail(tmf.CodeInvalidHeader, "Idempotency-Key must be 1 to %d characters; got %d", maxKeyLength, len(k))
-	}
-	return k, "Idempotency-Key", nil
-}
-
-// fingerprint identifies a request for idempotency: the business unit, the
-// lob and the body in canonical form. The body is re-marshalled from its
-// decoded JSON so that whitespace and key order, which a retrying client
-// may change, do not count, while every field and value it sent does.
-func fingerprint(bu, lob string, raw []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte(bu))
-	h.Write([]byte{0})
-	h.Write([]byte(lob))
-	h.Write([]byte{0})
-	h.Write(canonical(raw))
-	return h.Sum(nil)
-}
-
-// canonical returns raw as compact JSON with object keys sorted and numbers
-// as written. raw has already been decoded once, so it is valid JSON.
-func canonical(raw []byte) []byte {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return raw
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return raw
-	}
-	return out
 }
 
 func digits(s string) bool {

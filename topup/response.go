@@ -1,6 +1,9 @@
 package topup
 
 import (
+	"time"
+
+	"prepay/ledger"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -44,7 +47,7 @@ type impacted struct {
 // the seed's service-level id; bucket.href the bucket's TMF654 resource on
 // this server. A stub answer, which names no product, has no href.
 func newResponse(bu storage.BusinessUnit, productID, voucher string, amount money.Amount,
-	buckets []storage.Bucket, target int, changes []change) response {
+	buckets []storage.Bucket, target int, changes []ledger.Change, now time.Time) response {
 	t := buckets[target]
 	href := ""
 	if productID != "" {
@@ -62,17 +65,17 @@ func newResponse(bu storage.BusinessUnit, productID, voucher string, amount mone
 			BaseType:           "BucketBalance",
 			Type:               t.Type,
 			UsageType:          t.UsageType,
-			RemainingValue:     tmf.Quantity{Amount: t.Balance(), Units: t.Units},
+			RemainingValue:     tmf.Quantity{Amount: t.Available(now), Units: t.Units},
 			RemainingValueName: t.Name,
 			ValidFor:           tmf.ValidUntil(t.Expiry, bu.Location()),
 		},
 		ImpactedBucket: make([]impacted, 0, len(changes)),
 	}
 	for _, c := range changes {
-		b := buckets[c.index]
+		b := buckets[c.Index]
 		out.ImpactedBucket = append(out.ImpactedBucket, impacted{
-			AmountAfter:  tmf.Quantity{Amount: b.Balance(), Units: b.Units},
-			AmountBefore: tmf.Quantity{Amount: c.before, Units: b.Units},
+			AmountAfter:  tmf.Quantity{Amount: b.Available(now), Units: b.Units},
+			AmountBefore: tmf.Quantity{Amount: c.Before, Units: b.Units},
 			Name:         b.Name,
 			Type:         b.Type,
 		})

@@ -1,10 +1,13 @@
 package topup
 
 import (
+	"time"
+
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"prepay/ledger"
 
 	"prepay/money"
 	"prepay/storage"
@@ -39,7 +42,7 @@ func (h *handler) answerStub(w http.ResponseWriter, r *http.Request, bu storage.
 	b := h.stub.Bucket
 	b.Units = bu.Currency
 	resp := newResponse(bu, "", "", h.stub.Amount, []storage.Bucket{b}, 0,
-		[]change{{index: 0, before: h.stub.BalanceBefore}})
+		[]ledger.Change{{Index: 0, Before: h.stub.BalanceBefore}}, time.Time{}) // a stub holds nothing
 	w.Header().Set("X-Stub", "true")
 	tmf.WriteJSON(w, r, http.StatusOK, resp)
 }

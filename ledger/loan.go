@@ -1,4 +1,4 @@
-package topup
+package ledger
 
 import "prepay/money"
 

@@ -1,4 +1,4 @@
-package topup
+package ledger
 
 import (
 	"testing"
@@ -33,7 +33,7 @@ func TestCredit(t *testing.T) {
 		amount      money.Amount
 		wantBalance map[string]money.Amount
 		wantExpiry  time.Time // of the primary balance
-		wantChanged []change
+		wantChanged []Change
 	}{
 		{
 			name:        "seed 001: loan first, rest to the primary",
@@ -41,7 +41,7 @@ func TestCredit(t *testing.T) {
 			amount:      m("5.00"),
 			wantBalance: map[string]money.Amount{"1": m("25.59"), "21": 0},
 			wantExpiry:  validTo,
-			wantChanged: []change{{0, m("22.59")}, {1, m("2.00")}},
+			wantChanged: []Change{{0, m("22.59")}, {1, m("2.00")}},
 		},
 		{
 			name:        "smaller than the loan: primary unchanged and not listed, still extended",
@@ -49,7 +49,7 @@ func TestCredit(t *testing.T) {
 			amount:      m("0.75"),
 			wantBalance: map[string]money.Amount{"1": m("22.59"), "21": m("1.25")},
 			wantExpiry:  validTo,
-			wantChanged: []change{{1, m("2.00")}},
+			wantChanged: []Change{{1, m("2.00")}},
 		},
 		{
 			name:        "validity is never shortened",
@@ -57,7 +57,7 @@ func TestCredit(t *testing.T) {
 			amount:      m("1.00"),
 			wantBalance: map[string]money.Amount{"1": m("2.00")},
 			wantExpiry:  later,
-			wantChanged: []change{{0, m("1.00")}},
+			wantChanged: []Change{{0, m("1.00")}},
 		},
 		{
 			name:        "an expired primary starts afresh",
@@ -65,7 +65,7 @@ func TestCredit(t *testing.T) {
 			amount:      m("10.00"),
 			wantBalance: map[string]money.Amount{"1": m("10.00")},
 			wantExpiry:  validTo,
-			wantChanged: []change{{0, 0}},
+			wantChanged: []Change{{0, 0}},
 		},
 		{
 			name:        "an expired loan is not repaid",
@@ -73,7 +73,7 @@ func TestCredit(t *testing.T) {
 			amount:      m("3.00"),
 			wantBalance: map[string]money.Amount{"1": m("4.00"), "21": m("2.00")},
 			wantExpiry:  validTo,
-			wantChanged: []change{{1, m("1.00")}},
+			wantChanged: []Change{{1, m("1.00")}},
 		},
 		{
 			name:        "two loans in the service's order",
@@ -81,7 +81,7 @@ func TestCredit(t *testing.T) {
 			amount:      m("2.50"),
 			wantBalance: map[string]money.Amount{"1": 0, "21": 0, "22": m("1.50")},
 			wantExpiry:  validTo,
-			wantChanged: []change{{0, m("1.00")}, {2, m("3.00")}},
+			wantChanged: []Change{{0, m("1.00")}, {2, m("3.00")}},
 		},
 		{
 			name: "an overdrawn primary settles its overage first",
@@ -90,7 +90,7 @@ func TestCredit(t *testing.T) {
 			amount:      m("5.00"),
 			wantBalance: map[string]money.Amount{"1": m("3.00"), "32": m("5.00")},
 			wantExpiry:  validTo,
-			wantChanged: []change{{0, 0}},
+			wantChanged: []Change{{0, 0}},
 		},
 	}
 	for _, tc := range tests {
@@ -102,7 +102,7 @@ func TestCredit(t *testing.T) {
 					target = i
 				}
 			}
-			changed, err := credit(&sub, target, tc.amount, now, bu)
+			changed, _, err := Credit(&sub, target, tc.amount, now, bu)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestCredit(t *testing.T) {
 			if e := sub.Buckets[target].Expiry; !e.Equal(tc.wantExpiry) {
 				t.Errorf("primary expiry = %v, want %v", e, tc.wantExpiry)
 			}
-			if diff := cmp.Diff(tc.wantChanged, changed, cmp.AllowUnexported(change{})); diff != "" {
+			if diff := cmp.Diff(tc.wantChanged, changed); diff != "" {
 				t.Errorf("changed buckets (-want +got):\n%s", diff)
 			}
 		})
@@ -128,7 +128,7 @@ func TestCreditOverflow(t *testing.T) {
 	sub := storage.Subscriber{Buckets: []storage.Bucket{{ID: "1", UsageType: storage.UsageCurrency, Units: "JMD",
 		Type: storage.BucketCore, Allowance: money.Amount(1<<63 - 100), Expiry: now.AddDate(0, 0, 1)}}}
 	before := sub.Buckets[0]
-	if _, err := credit(&sub, 0, 200, now, storage.BusinessUnit{Currency: "JMD"}); err == nil {
+	if _, _, err := Credit(&sub, 0, 200, now, storage.BusinessUnit{Currency: "JMD"}); err == nil {
 		t.Error("credit past the largest amount: no error")
 	}
 	if sub.Buckets[0].Allowance != before.Allowance {
