@@ -105,7 +105,7 @@ func namesParameter(msg, raw string) bool {
 			break
 		}
 	}
-	return strings.Contains(msg, fmt.Sprintf("%.64q", bad))
+	return strings.Contains(msg, fmt.Sprintf("%q", tmf.Clip(bad)))
 }
 
 // namesAnyKey reports whether msg quotes one of the query's keys: an
@@ -116,7 +116,7 @@ func namesAnyKey(msg, raw string) bool {
 		return false
 	}
 	for k := range q {
-		if strings.Contains(msg, fmt.Sprintf("%.64q", k)) {
+		if strings.Contains(msg, fmt.Sprintf("%q", tmf.Clip(k))) {
 			return true
 		}
 	}
