@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"prepay/auth"
 	"prepay/money"
 	"prepay/storage"
+	"prepay/storage/storagetest"
 	"prepay/tmf"
 )
 
@@ -30,20 +30,7 @@ var testNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 // list behind the real credentials check, as routes.go mounts it.
 func newServer(tb testing.TB) (*storage.Store, http.Handler) {
 	tb.Helper()
-	store, err := storage.Open(filepath.Join(tb.TempDir(), "prepay.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	ds, err := storage.ParseDataSet(storage.Demo)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	at := testNow
-	if err := store.Load(ds, at); err != nil {
-		tb.Fatal(err)
-	}
-	store.Default().Clock().Freeze(at)
+	store := storagetest.Demo(tb, testNow)
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
 		tb.Fatal(err)

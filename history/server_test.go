@@ -3,12 +3,12 @@ package history
 import (
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"prepay/auth"
 	"prepay/storage"
+	"prepay/storage/storagetest"
 )
 
 // route is the pattern routes.go serves this handler on.
@@ -21,20 +21,7 @@ var testNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 // behind the real credentials check, as routes.go mounts it.
 func newServer(tb testing.TB) (*storage.Store, http.Handler) {
 	tb.Helper()
-	store, err := storage.Open(filepath.Join(tb.TempDir(), "prepay.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	ds, err := storage.ParseDataSet(storage.Demo)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	at := testNow
-	if err := store.Load(ds, at); err != nil {
-		tb.Fatal(err)
-	}
-	store.Default().Clock().Freeze(at)
+	store := storagetest.Demo(tb, testNow)
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
 		tb.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"prepay/auth"
 	"prepay/counters"
 	"prepay/money"
-	"prepay/storage"
+	"prepay/storage/storagetest"
 	"prepay/tmf"
 )
 
@@ -116,20 +115,7 @@ func checkAnswer(rec *httptest.ResponseRecorder) string {
 // temp dir loaded with the demo data set at a fixed time.
 func fuzzHandler(tb testing.TB) http.Handler {
 	tb.Helper()
-	store, err := storage.Open(filepath.Join(tb.TempDir(), "prepay.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	ds, err := storage.ParseDataSet(storage.Demo)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	at := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
-	if err := store.Load(ds, at); err != nil {
-		tb.Fatal(err)
-	}
-	store.Default().Clock().Freeze(at)
+	store := storagetest.Demo(tb, time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC))
 	guard, err := auth.New(store, time.Now)
 	if err != nil {
 		tb.Fatal(err)
