@@ -136,7 +136,9 @@ func TestCrashSandboxes(t *testing.T) {
 			}
 		}
 		_, body, _ := send(srv.base, "GET", "/sandbox/v1/JM/services/"+fixedLine, m.as(t, "sandbox-admin"), "")
-		var sub struct{ Buckets []struct{ Allowance money.Amount } }
+		var sub struct {
+			Buckets []struct{ Allowance money.Amount }
+		}
 		if err := json.Unmarshal(body, &sub); err != nil || len(sub.Buckets) == 0 {
 			t.Fatalf("sandbox %s: %s", m.ID, body)
 		}
