@@ -150,6 +150,23 @@ func TestActionRules(t *testing.T) {
 			},
 		},
 		{
+			name: "usage never spends held money",
+			steps: []ruleStep{
+				post("reserveBalance", fmt.Sprintf(`{"logicalResource":{"value":%q},"amount":{"amount":20.00}}`, svcLoan), 201, ""),
+				{method: "POST", path: "/sandbox/v1/JM/services/" + svcLoan + "/usage", body: `{"bucketId":"1","amount":2.60}`, header: asAdmin, want: 422, golden: "usage-past-hold"},
+				{method: "POST", path: "/sandbox/v1/JM/services/" + svcLoan + "/usage", body: `{"bucketId":"1","amount":2.59}`, header: asAdmin, want: 200},
+				{method: "PATCH", path: "reserveBalance/1", body: `{"status":"completed"}`, header: asAdmin, want: 200},
+				// Nothing held any more: usage runs into overage, as ever.
+				{method: "POST", path: "/sandbox/v1/JM/services/" + svcLoan + "/usage", body: `{"bucketId":"1","amount":1.00}`, header: asAdmin, want: 200},
+			},
+			check: func(t *testing.T, s *testServer) {
+				b := s.subscriber(t, "JM", svcLoan).Buckets[0]
+				if b.Balance() != 0 || b.Overage() != money.MustParse("1.00") || len(b.Holds) != 0 {
+					t.Errorf("primary balance %s, overage %s, holds %v; want 0.00, 1.00, none", b.Balance(), b.Overage(), b.Holds)
+				}
+			},
+		},
+		{
 			name: "service shapes",
 			steps: []ruleStep{
 				post("transferBalance", `{"receiverLogicalResource":{"value":"18763187057"},"amount":{"amount":20}}`, 400, "service-neither"),

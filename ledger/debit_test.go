@@ -134,6 +134,33 @@ func TestHolds(t *testing.T) {
 	}
 }
 
+func TestUsable(t *testing.T) {
+	hold := func(amount money.Amount, until time.Time) storage.Hold {
+		return storage.Hold{Seq: 1, Amount: amount, Until: until}
+	}
+	live := testNow.Add(time.Minute)
+	tests := []struct {
+		name     string
+		bucket   storage.Bucket
+		amount   money.Amount
+		wantCode string
+	}{
+		{"no hold: into overage", primaryOf(m("10.00"), 0), m("15.00"), ""},
+		{"no hold, already overdrawn", primaryOf(m("10.00"), m("12.00")), m("1.00"), ""},
+		{"up to the hold", primaryOf(m("10.00"), 0, hold(m("4.00"), live)), m("6.00"), ""},
+		{"into the hold", primaryOf(m("10.00"), 0, hold(m("4.00"), live)), m("6.01"), tmf.CodeInsufficientBalance},
+		{"all held", primaryOf(m("10.00"), 0, hold(m("10.00"), live)), m("0.01"), tmf.CodeInsufficientBalance},
+		{"a lapsed hold holds nothing", primaryOf(m("10.00"), 0, hold(m("10.00"), testNow)), m("15.00"), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := code(Usable(tc.bucket, "18760000001", tc.amount, testNow)); got != tc.wantCode {
+				t.Errorf("Usable(%s) = %q, want %q", tc.amount, got, tc.wantCode)
+			}
+		})
+	}
+}
+
 func found(ok bool) error {
 	if !ok {
 		return errors.New("not found")
