@@ -604,21 +604,7 @@ func crashSend(t *testing.T, method, url, body string, want int) {
 
 func createVoucher(t *testing.T, base, code string, amount money.Amount) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", base+"/sandbox/v1/JM/vouchers",
-		bytes.NewReader([]byte(fmt.Sprintf(`{"voucher":%q,"amount":%s}`, code, amount))))
-	for k, v := range asAdmin {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		body, _ := io.ReadAll(resp.Body)
-		t.Fatalf("create voucher %s: %d %s", code, resp.StatusCode, body)
-	}
+	crashSend(t, "POST", base+"/sandbox/v1/JM/vouchers", fmt.Sprintf(`{"voucher":%q,"amount":%s}`, code, amount), http.StatusCreated)
 }
 
 // crashGet reads a JSON answer of the admin client into v.

@@ -180,6 +180,12 @@ func TestReverse(t *testing.T) {
 		p.Expiry = soon
 		return storage.Subscriber{ServiceNo: svc, Buckets: []storage.Bucket{p, loan}}
 	}
+	only := func(mv storage.Move, err error) []storage.Move {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []storage.Move{mv}
+	}
 	credit := func(sub *storage.Subscriber) []storage.Move {
 		_, moves, err := Credit(sub, 0, m("5.00"), testNow, jm)
 		if err != nil {
@@ -196,18 +202,10 @@ func TestReverse(t *testing.T) {
 	}{
 		{"a credit that repaid a loan and extended validity", credit, ""},
 		{"a debit", func(sub *storage.Subscriber) []storage.Move {
-			mv, err := Debit(sub, 0, m("22.59"), testNow)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return []storage.Move{mv}
+			return only(Debit(sub, 0, m("22.59"), testNow))
 		}, ""},
 		{"a credit aimed by Give", func(sub *storage.Subscriber) []storage.Move {
-			mv, err := Give(sub, 0, m("0.01"), testNow)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return []storage.Move{mv}
+			return only(Give(sub, 0, m("0.01"), testNow))
 		}, ""},
 		{"a credit of another service's: only this one's moves", func(sub *storage.Subscriber) []storage.Move {
 			moves := credit(sub)
