@@ -35,6 +35,20 @@ func Debit(sub *storage.Subscriber, i int, amount money.Amount, now time.Time) (
 	return storage.Move{ServiceNo: sub.ServiceNo, BucketID: b.ID, Charges: amount}, nil
 }
 
+// Usable checks that usage of amount on bucket b of service serviceNo
+// spends no held money at now. Usage, unlike a debit, may run past the
+// balance into overage; but while a reservation holds part of the bucket,
+// usage may take only what is available (the balance less what is held):
+// the held money is promised to the reservation, and spending it twice
+// would make money. 422 INSUFFICIENT_BALANCE otherwise.
+func Usable(b storage.Bucket, serviceNo string, amount money.Amount, now time.Time) error {
+	if held := b.Held(now); held > 0 && amount > b.Available(now) {
+		return tmf.Fail(tmf.CodeInsufficientBalance, "bucket %q of service %s has %s available (%s held by reservations); usage of %s would spend held money",
+			b.ID, serviceNo, b.Available(now), held, amount)
+	}
+	return nil
+}
+
 // Hold keeps amount of the bucket at index i back for reservation seq
 // until until. Like a debit, it may hold only what is available.
 func Hold(sub *storage.Subscriber, i int, seq uint64, amount money.Amount, until, now time.Time) error {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"prepay/auth"
+	"prepay/ledger"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -34,7 +35,8 @@ type bucketState struct {
 // Usage serves POST /sandbox/v1/{businessId}/services/{serviceNo}/usage: it
 // raises the bucket's charges by amount — its balance falls, and overage
 // appears once the charges pass the total allowance — and the matching
-// accumulator's amount by the same, in one transaction.
+// accumulator's amount by the same, in one transaction. It never spends
+// what a reservation holds (ledger.Usable).
 func Usage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sb := storage.From(r.Context())
@@ -70,6 +72,9 @@ func Usage() http.Handler {
 				return storage.Refuse(tmf.Fail(tmf.CodeBucketIsLoan, "bucketId %q is a Loan bucket: usage is drawn from a service's allowances, never from its loan", bucket.ID))
 			case !bucket.Active(now):
 				return storage.Refuse(tmf.Fail(tmf.CodeBucketExpired, "bucketId %q expired at %s", bucket.ID, tmf.FormatMillis(bucket.Expiry, bu.Location())))
+			}
+			if err := ledger.Usable(*bucket, serviceNo, *body.Amount, now); err != nil {
+				return storage.Refuse(err)
 			}
 			if bucket.Charges, err = raise("bucket "+bucket.ID+" charges", bucket.Charges, *body.Amount); err != nil {
 				return storage.Refuse(err)
