@@ -3,12 +3,14 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"prepay/actions"
 	"prepay/auth"
 	"prepay/balances"
 	"prepay/bucket"
 	"prepay/counters"
+	"prepay/events"
 	"prepay/faults"
 	"prepay/history"
 	"prepay/sandbox"
@@ -53,6 +55,27 @@ func (m *router) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Re
 	m.Handle(pattern, http.HandlerFunc(f))
 }
 
+// handleLast registers h for pattern, whose last segment is a literal,
+// through the wider pattern with a wildcard named wildcard in its place.
+// Go's mux refuses two patterns that both match some path with neither
+// more specific: GET /sandbox/v1/{businessId}/events and GET
+// /sandbox/v1/sandboxes/{id} (both match /sandbox/v1/sandboxes/events).
+// The wider pattern is less specific than the sandboxes route, so both
+// register; h answers only its own path, anything else is the mux's 404.
+func (m *router) handleLast(pattern, wildcard string, h http.Handler) {
+	i := strings.LastIndexByte(pattern, '/')
+	served, literal := pattern[:i+1]+"{"+wildcard+"}", pattern[i+1:]
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(served, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue(wildcard) != literal {
+			tmf.WriteError(w, r, tmf.Fail(tmf.CodeNotFound, "no resource at %s %s", r.Method, r.URL.Path))
+			return
+		}
+		r.Pattern = pattern
+		h.ServeHTTP(w, r)
+	}))
+}
+
 // routes lists every endpoint of the service. The sandbox's faults wrap
 // each business handler inside the credentials check: a fault strikes only
 // requests that would reach the handler.
@@ -87,6 +110,15 @@ func routes(mux *router, d deps) {
 	}
 	mux.Handle("DELETE /tmf-api/prepayBalanceManagement/v4/{businessId}/reserveBalance/{id}",
 		d.guard.Require(auth.ScopeReserve, actions.Delete()))
+
+	mux.Handle("POST /tmf-api/prepayBalanceManagement/v4/{businessId}/hub",
+		d.guard.RequireAny(events.HubScopes, events.Subscribe()))
+	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/hub/{id}",
+		d.guard.RequireAny(events.HubScopes, events.Show()))
+	mux.Handle("DELETE /tmf-api/prepayBalanceManagement/v4/{businessId}/hub/{id}",
+		d.guard.RequireAny(events.HubScopes, events.Unsubscribe()))
+	mux.handleLast("GET /sandbox/v1/{businessId}/events", "last", d.guard.Require(auth.ScopeAdmin, events.Feed()))
+	mux.Handle("GET /sandbox/v1/{businessId}/hub/{id}/deliveries", d.guard.Require(auth.ScopeAdmin, events.Deliveries()))
 
 	mux.Handle("PUT /sandbox/v1/{businessId}/services/{serviceNo}",
 		d.guard.Require(auth.ScopeAdmin, sandbox.PutService()))

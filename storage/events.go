@@ -101,7 +101,7 @@ func (t *Tx) AddEvent(e NewEvent) (Event, error) {
 	if err := t.put(bucketEvents, eventKey(e.BusinessID, seq), ev); err != nil {
 		return Event{}, err
 	}
-	t.changed()
+	t.wakeEvents()
 	return ev, nil
 }
 
@@ -186,13 +186,18 @@ func (t *Tx) Subscription(id string) (Subscription, error) {
 	return s, t.get(bucketSubscriptions, []byte(id), &s)
 }
 
-// PutSubscription creates or replaces s.
-func (t *Tx) PutSubscription(s Subscription) error {
+// AddSubscription stores a new subscription and wakes the dispatcher.
+func (t *Tx) AddSubscription(s Subscription) error {
 	if err := t.put(bucketSubscriptions, []byte(s.ID), s); err != nil {
 		return err
 	}
-	t.changed()
+	t.wakeSubscriptions()
 	return nil
+}
+
+// PutSubscription stores how far s's delivery has gone.
+func (t *Tx) PutSubscription(s Subscription) error {
+	return t.put(bucketSubscriptions, []byte(s.ID), s)
 }
 
 // DeleteSubscription removes subscription id and its attempts;
@@ -209,7 +214,7 @@ func (t *Tx) DeleteSubscription(id string) error {
 			return err
 		}
 	}
-	t.changed()
+	t.wakeSubscriptions()
 	return b.Delete([]byte(id))
 }
 
@@ -277,12 +282,19 @@ func (t *Tx) Attempts(id string) ([]Attempt, error) {
 	return out, nil
 }
 
-// changed arranges for the store's waiters (the feed's long polls, the
-// dispatcher) to be woken once this transaction commits; a rolled-back one
-// wakes no one.
-func (t *Tx) changed() {
+// wakeEvents and wakeSubscriptions arrange for their waiters (the feed's
+// long polls, the dispatcher) to be woken once this transaction commits; a
+// rolled-back one wakes no one. Only a sandbox's write transactions
+// (Sandbox.Update) wake anyone.
+func (t *Tx) wakeEvents() {
 	if t.store != nil {
-		t.tx.OnCommit(t.store.signal.wake)
+		t.tx.OnCommit(t.store.events.wake)
+	}
+}
+
+func (t *Tx) wakeSubscriptions() {
+	if t.store != nil {
+		t.tx.OnCommit(t.store.subscriptions.wake)
 	}
 }
 
@@ -311,7 +323,14 @@ func (s *signal) wake() {
 	}
 }
 
-// Changed returns a channel closed at the next commit that adds an event or
-// changes a subscription, in any sandbox. Take it before reading, then
-// wait on it: a commit between the read and the wait is not missed.
-func (s *Store) Changed() <-chan struct{} { return s.signal.wait() }
+// EventsAdded returns a channel closed at the next commit that adds an
+// event, in any sandbox. Take it before reading, then wait on it: a commit
+// between the read and the wait is not missed.
+func (s *Store) EventsAdded() <-chan struct{} { return s.events.wait() }
+
+// SubscriptionsChanged returns a channel closed at the next commit that
+// adds or deletes a subscription, in any sandbox.
+func (s *Store) SubscriptionsChanged() <-chan struct{} { return s.subscriptions.wait() }
+
+// EventsAdded is Store.EventsAdded, for a handler that holds its sandbox.
+func (sb *Sandbox) EventsAdded() <-chan struct{} { return sb.store.EventsAdded() }

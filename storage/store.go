@@ -82,8 +82,9 @@ type Store struct {
 	mu     sync.RWMutex
 	spaces map[string]*Sandbox
 
-	// signal wakes the feed and the dispatcher when events commit.
-	signal signal
+	// events and subscriptions wake the feed and the dispatcher when
+	// events or subscriptions commit.
+	events, subscriptions signal
 }
 
 // Open opens (or creates) the database at path, its sandboxes' clocks on
