@@ -34,7 +34,7 @@ type receiver struct {
 	got chan delivery
 }
 
-func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
+func newReceiver(t testing.TB, answer func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
 	t.Helper()
 	rc := &receiver{got: make(chan delivery, 100)}
 	var mu sync.Mutex
@@ -69,7 +69,7 @@ func (rc *receiver) next(t *testing.T) delivery {
 }
 
 // startDispatcher runs a dispatcher on s's store until the test ends.
-func startDispatcher(t *testing.T, s *testServer, opts webhook.Options) {
+func startDispatcher(t testing.TB, s *testServer, opts webhook.Options) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -81,7 +81,7 @@ func startDispatcher(t *testing.T, s *testServer, opts webhook.Options) {
 }
 
 // subscribe registers callback for query in JM and returns id and secret.
-func subscribe(t *testing.T, s *testServer, header map[string]string, callback, query string) (id, secret string) {
+func subscribe(t testing.TB, s *testServer, header map[string]string, callback, query string) (id, secret string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"callback": callback, "query": query})
 	rec := s.do(t, "POST", "/tmf-api/prepayBalanceManagement/v4/JM/hub", header, string(body))
