@@ -90,6 +90,7 @@ type FailureError struct {
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
 	Status  string `json:"status"`
+	Type    string `json:"@type"` // Error
 }
 
 // Asked is what a refused action asked for, as far as it was understood.
@@ -129,7 +130,7 @@ func PublishFailure(tx *storage.Tx, a Asked, te *tmf.Error, bu storage.BusinessU
 	loc := bu.Location()
 	f := Failure{Type: a.Kind, BaseType: "Action", Status: StatusFailed, RequestedDate: tmf.Millis{Time: now, Loc: loc},
 		Voucher: a.Voucher, Reason: a.Reason, Channel: a.Channel,
-		Error: FailureError{Code: te.Code, Reason: te.Reason, Message: te.Message, Status: strconv.Itoa(te.Status)}}
+		Error: FailureError{Code: te.Code, Reason: te.Reason, Message: te.Message, Status: strconv.Itoa(te.Status), Type: "Error"}}
 	if a.Amount != 0 {
 		f.Amount = &tmf.Quantity{Amount: a.Amount, Units: bu.Currency}
 	}
