@@ -112,7 +112,7 @@ func TestCrashSandboxes(t *testing.T) {
 		srv = startBinary(t, bin, db)
 
 		// The deleted sandbox stays deleted; the made ones are there.
-		if status, _, _ := send(srv.base, "GET", "/sandbox/v1/sandboxes/"+doomed.ID, asAdmin, ""); status != 404 {
+		if status, _, _ := send(srv.base, "DELETE", "/sandbox/v1/sandboxes/"+doomed.ID, asAdmin, ""); status != 404 {
 			t.Errorf("round %d: deleted sandbox after the kill: %d, want 404", round, status)
 		}
 		// Every top-up retried: an answered one replays, the rest credit

@@ -31,6 +31,7 @@ var runnableDocs = []string{
 	"docs/tmf654.md",
 	"docs/sandboxes.md",
 	"docs/actions.md",
+	"docs/events.md",
 }
 
 // docBlock is a fenced code block of a document.

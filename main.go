@@ -23,6 +23,7 @@ import (
 	"prepay/counters"
 	"prepay/faults"
 	"prepay/storage"
+	"prepay/webhook"
 )
 
 func main() {
@@ -63,6 +64,7 @@ func newFaults(store *storage.Store) (*faults.Set, error) {
 type config struct {
 	addr, db, data string
 	maxSandboxes   int
+	delivery       webhook.Options
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -83,8 +85,32 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, fmt.Errorf("PREPAY_MAX_SANDBOXES must be a positive integer; got %q", getenv("PREPAY_MAX_SANDBOXES"))
 	}
 	fs.IntVar(&c.maxSandboxes, "max-sandboxes", maxSandboxes, "the most sandboxes the server holds, the default one included (env PREPAY_MAX_SANDBOXES)")
+	for _, d := range []struct {
+		to        *time.Duration
+		flag, env string
+		def       time.Duration
+		usage     string
+	}{
+		{&c.delivery.Backoff, "delivery-backoff", "PREPAY_DELIVERY_BACKOFF", webhook.DefaultBackoff, "the wait before a failed delivery's first retry, doubling after each"},
+		{&c.delivery.MaxBackoff, "delivery-max-backoff", "PREPAY_DELIVERY_MAX_BACKOFF", webhook.DefaultMaxBackoff, "the longest wait between delivery attempts"},
+		{&c.delivery.GiveUp, "delivery-give-up", "PREPAY_DELIVERY_GIVE_UP", webhook.DefaultGiveUp, "how long an event's delivery is retried before it is given up"},
+		{&c.delivery.Timeout, "delivery-timeout", "PREPAY_DELIVERY_TIMEOUT", webhook.DefaultTimeout, "one delivery attempt's bound, connection to answer"},
+	} {
+		def := d.def
+		if v := getenv(d.env); v != "" {
+			if def, err = time.ParseDuration(v); err != nil || def <= 0 {
+				return c, fmt.Errorf("%s must be a positive duration; got %q", d.env, v)
+			}
+		}
+		fs.DurationVar(d.to, d.flag, def, d.usage+" (env "+d.env+")")
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
+	}
+	for _, d := range []time.Duration{c.delivery.Backoff, c.delivery.MaxBackoff, c.delivery.GiveUp, c.delivery.Timeout} {
+		if d <= 0 {
+			return c, fmt.Errorf("-delivery-* durations must be positive; got %s", d)
+		}
 	}
 	if c.maxSandboxes < 1 {
 		return c, fmt.Errorf("-max-sandboxes must be at least 1; got %d", c.maxSandboxes)
@@ -162,10 +188,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "db", cfg.db)
 
+	// Deliveries run beside the server, never on a request's path; they
+	// stop after it, so that no request's event waits on them.
+	opts := cfg.delivery
+	opts.Logger = logger
+	dispatch, stopDispatch := context.WithCancel(context.Background())
+	defer stopDispatch()
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		webhook.New(store, opts).Run(dispatch)
+	}()
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
+		stopDispatch()
+		<-dispatched
 		return err
 	case <-ctx.Done():
 	}
@@ -175,6 +215,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("shutdown: requests still running were cut off", "err", err.Error())
 	}
+	stopDispatch()
+	<-dispatched
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

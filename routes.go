@@ -9,6 +9,7 @@ import (
 	"prepay/balances"
 	"prepay/bucket"
 	"prepay/counters"
+	"prepay/events"
 	"prepay/faults"
 	"prepay/history"
 	"prepay/sandbox"
@@ -88,6 +89,15 @@ func routes(mux *router, d deps) {
 	mux.Handle("DELETE /tmf-api/prepayBalanceManagement/v4/{businessId}/reserveBalance/{id}",
 		d.guard.Require(auth.ScopeReserve, actions.Delete()))
 
+	mux.Handle("POST /tmf-api/prepayBalanceManagement/v4/{businessId}/hub",
+		d.guard.RequireAny(events.HubScopes, events.Subscribe()))
+	mux.Handle("GET /tmf-api/prepayBalanceManagement/v4/{businessId}/hub/{id}",
+		d.guard.RequireAny(events.HubScopes, events.Show()))
+	mux.Handle("DELETE /tmf-api/prepayBalanceManagement/v4/{businessId}/hub/{id}",
+		d.guard.RequireAny(events.HubScopes, events.Unsubscribe()))
+	mux.Handle("GET /sandbox/v1/{businessId}/events", d.guard.Require(auth.ScopeAdmin, events.Feed()))
+	mux.Handle("GET /sandbox/v1/{businessId}/hub/{id}/deliveries", d.guard.Require(auth.ScopeAdmin, events.Deliveries()))
+
 	mux.Handle("PUT /sandbox/v1/{businessId}/services/{serviceNo}",
 		d.guard.Require(auth.ScopeAdmin, sandbox.PutService()))
 	mux.Handle("GET /sandbox/v1/{businessId}/services/{serviceNo}",
@@ -112,7 +122,6 @@ func routes(mux *router, d deps) {
 	sbx := &sandbox.Sandboxes{Store: d.store, Guard: d.guard, Server: d.dataSet, Max: d.maxSandboxes, Forget: fs.Forget}
 	mux.Handle("POST /sandbox/v1/sandboxes", d.guard.Require(auth.ScopeAdmin, sbx.Create()))
 	mux.Handle("GET /sandbox/v1/sandboxes", d.guard.Require(auth.ScopeAdmin, sbx.List()))
-	mux.Handle("GET /sandbox/v1/sandboxes/{id}", d.guard.Require(auth.ScopeAdmin, sbx.Get()))
 	mux.Handle("DELETE /sandbox/v1/sandboxes/{id}", d.guard.Require(auth.ScopeAdmin, sbx.Delete()))
 
 	mux.HandleFunc("GET /healthz", healthz)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"prepay/auth"
+	"prepay/ledger"
 	"prepay/storage"
 	"prepay/tmf"
 	"prepay/tmf/query"
@@ -33,13 +34,20 @@ func Create(kind string) http.Handler {
 			return
 		}
 		o := op{kind: kind, req: req, bu: bu, client: auth.Client(r.Context()),
-			now: clk.Now().Truncate(time.Millisecond), host: clk.Host()}
+			now: clk.Now().Truncate(time.Millisecond), host: clk.Host(), corr: tmf.CorrelationID(r.Context())}
 		var out outcome
 		err = sb.Update(func(tx *storage.Tx) error {
 			var err error
 			out, err = create(tx, o)
 			return err
 		})
+		if te, ok := ledger.Refused(err); ok {
+			if perr := sb.Update(func(tx *storage.Tx) error {
+				return ledger.PublishFailure(tx, o.asked(), te, bu, o.now, o.corr)
+			}); perr != nil {
+				err = fmt.Errorf("publish refused %s: %w", kind, perr)
+			}
+		}
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return
@@ -195,9 +203,10 @@ func Delete() http.Handler {
 func changeStatus(sb *storage.Sandbox, r *http.Request, bu storage.BusinessUnit, kind string, seq uint64, want string) (storage.Operation, error) {
 	now := sb.Clock().Now().Truncate(time.Millisecond)
 	client := auth.Client(r.Context())
+	corr := tmf.CorrelationID(r.Context())
 	var o storage.Operation
 	err := sb.Update(func(tx *storage.Tx) (err error) {
-		o, err = change(tx, bu, client, kind, seq, want, now)
+		o, err = change(tx, bu, client, kind, seq, want, now, corr)
 		return err
 	})
 	return o, err

@@ -20,6 +20,7 @@ type op struct {
 	client storage.Client
 	now    time.Time // sandbox time, to the millisecond
 	host   time.Time // host time: judges idempotency
+	corr   string    // the request's correlation id, which its events carry
 }
 
 func (o op) key() ledger.Key {
@@ -166,6 +167,9 @@ func create(tx *storage.Tx, o op) (outcome, error) {
 	if err := tx.AddOperation(&rec); err != nil {
 		return outcome{}, fmt.Errorf("record %s: %w", o.kind, err)
 	}
+	if err := ledger.PublishAction(tx, ledger.EventCreate, rec, rec.Seq, o.bu, o.now, o.corr); err != nil {
+		return outcome{}, fmt.Errorf("publish %s: %w", o.kind, err)
+	}
 	if err := ledger.Remember(tx, o.key(), http.StatusCreated, body); err != nil {
 		return outcome{}, err
 	}
@@ -242,4 +246,10 @@ func transfer(tx *storage.Tx, o op, rec *storage.Operation, sub storage.Subscrib
 
 func party(sub storage.Subscriber, bucketID string) storage.Party {
 	return storage.Party{ServiceNo: sub.ServiceNo, ProductID: sub.ServiceInternalID, PartyAccountID: sub.OwningAccountInternalID, BucketID: bucketID}
+}
+
+// asked is what o asked for, for the FailureEvent of its refusal.
+func (o op) asked() ledger.Asked {
+	return ledger.Asked{Kind: o.kind, ProductID: o.req.service.productID, ServiceNo: o.req.service.msisdn,
+		BucketID: o.req.bucketID, Amount: o.req.amount, Voucher: o.req.voucher, Reason: o.req.reason, Channel: o.client.Channel}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"prepay/ledger"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -79,7 +80,7 @@ const (
 	defaultHold  = 15 * time.Minute
 	primaryID    = "1"
 	typeMSISDN   = "MSISDN"
-	adjustOnce   = "oneTime"
+	adjustOnce   = ledger.AdjustOnce
 	fieldProduct = "product"
 )
 

@@ -27,7 +27,7 @@ func allowed(kind, status string) []string {
 // (cancelled); a completed top-up or adjustment is cancelled by reversing
 // its moves, recorded in the history as a record of its @type with the
 // negated amount. It returns the operation after.
-func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind string, seq uint64, want string, now time.Time) (storage.Operation, error) {
+func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind string, seq uint64, want string, now time.Time, corr string) (storage.Operation, error) {
 	o, err := tx.Operation(bu.ID, kind, seq)
 	if errors.Is(err, storage.ErrNotFound) {
 		return o, storage.Refuse(notFound(bu, kind, seq))
@@ -54,6 +54,7 @@ func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind
 	var (
 		entry   *ledger.Entry
 		voucher *storage.Voucher
+		spent   = -1 // the bucket a spent reservation charged
 	)
 	switch {
 	case kind == storage.ActionReserve && want == storage.StatusCompleted:
@@ -65,7 +66,7 @@ func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind
 		if err != nil {
 			return o, storage.Refuse(err)
 		}
-		o.Moves = []storage.Move{m}
+		o.Moves, spent = []storage.Move{m}, i
 		entry = &ledger.Entry{Type: kind, Operation: operationName(kind), BU: bu, Channel: o.Channel, Amount: o.Amount, At: now}
 	case kind == storage.ActionReserve:
 		ledger.Release(&sub, seq)
@@ -103,6 +104,17 @@ func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind
 	o.Balances, o.Accumulators = ledger.Snapshots(sub, now)
 	if err := tx.PutOperation(o); err != nil {
 		return o, fmt.Errorf("write %s %d: %w", kind, seq, err)
+	}
+	// A cancellation is the action's CancelEvent; spending a reservation
+	// has no TMF654 action event, and is announced as what it is, a change
+	// of the bucket's balance.
+	if want == storage.StatusCancelled {
+		err = ledger.PublishAction(tx, ledger.EventCancel, o, seq, bu, now, corr)
+	} else if spent >= 0 {
+		err = ledger.PublishBucket(tx, bu, sub, spent, now, corr)
+	}
+	if err != nil {
+		return o, fmt.Errorf("publish %s %d: %w", kind, seq, err)
 	}
 	return o, nil
 }

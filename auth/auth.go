@@ -117,6 +117,13 @@ func BusinessUnit(ctx context.Context) storage.BusinessUnit {
 // — on routes with a {businessId} — the business unit exists and the client
 // may use it.
 func (g *Guard) Require(scope string, next http.Handler) http.Handler {
+	return g.RequireAny([]string{scope}, next)
+}
+
+// RequireAny is Require for a route whose handler decides which scope a
+// request needs (the hub: the write scopes of the events it asks for): the
+// client must hold at least one of scopes.
+func (g *Guard) RequireAny(scopes []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reg, err := g.authenticate(w, r)
 		if err != nil {
@@ -129,8 +136,8 @@ func (g *Guard) Require(scope string, next http.Handler) http.Handler {
 			tmf.WriteError(w, r, err)
 			return
 		}
-		if !slices.Contains(c.Scopes, scope) {
-			tmf.WriteError(w, r, tmf.Fail(tmf.CodeForbiddenScope, "client_id %q does not hold the scope %s", c.ID, scope))
+		if !slices.ContainsFunc(scopes, func(s string) bool { return slices.Contains(c.Scopes, s) }) {
+			tmf.WriteError(w, r, tmf.Fail(tmf.CodeForbiddenScope, "client_id %q does not hold the scope %s", c.ID, strings.Join(scopes, " or ")))
 			return
 		}
 		ctx := storage.WithSandbox(context.WithValue(r.Context(), clientKey, c), reg.sandbox)

@@ -3,29 +3,14 @@ package bucket
 import (
 	"time"
 
+	"prepay/ledger"
 	"prepay/storage"
 	"prepay/tmf"
 )
 
-// record is a TMF654 Bucket. Its @baseType and @type are those seed 001
-// gives the bucket of a top-up (BucketBalance, and the bucket's type: Core,
-// Loan…); product, partyAccount and logicalResource name the service as
-// seed 002's records do.
-type record struct {
-	ID              string       `json:"id"`
-	Href            string       `json:"href"`
-	Name            string       `json:"name"`
-	BaseType        string       `json:"@baseType"`
-	Type            string       `json:"@type"`
-	UsageType       string       `json:"usageType"`
-	RemainingValue  tmf.Quantity `json:"remainingValue"`
-	ReservedValue   tmf.Quantity `json:"reservedValue"`
-	Status          string       `json:"status"`
-	ValidFor        tmf.ValidFor `json:"validFor"`
-	Product         []ref        `json:"product"`
-	PartyAccount    ref          `json:"partyAccount"`
-	LogicalResource []resource   `json:"logicalResource"`
-}
+// record is a TMF654 Bucket; the ledger renders it, since events carry it
+// too.
+type record = ledger.BucketResource
 
 // accumulated is a TMF654 AccumulatedBalance: the sum of the remaining
 // values of a product's active non-loan buckets of one unit.
@@ -58,35 +43,10 @@ type bucketRef struct {
 	Name string `json:"name"`
 }
 
-// Bucket statuses, TMF654's BucketStatusType.
-const (
-	statusActive  = "active"
-	statusExpired = "expired"
-)
-
-// renderBucket writes bucket b of sub as it stands at now: remainingValue
-// is what is available, reservedValue what holds that have not lapsed keep
-// back.
+// renderBucket writes bucket b of sub as it stands at now (see
+// ledger.RenderBucket).
 func renderBucket(bu storage.BusinessUnit, sub storage.Subscriber, b storage.Bucket, now time.Time) record {
-	status := statusExpired
-	if b.Active(now) {
-		status = statusActive
-	}
-	return record{
-		ID:              tmf.BucketID(sub.ServiceInternalID, b.ID),
-		Href:            tmf.BucketHref(bu.ID, sub.ServiceInternalID, b.ID),
-		Name:            b.Name,
-		BaseType:        "BucketBalance",
-		Type:            b.Type,
-		UsageType:       b.UsageType,
-		RemainingValue:  tmf.Quantity{Amount: b.Available(now), Units: b.Units},
-		ReservedValue:   tmf.Quantity{Amount: b.Held(now), Units: b.Units},
-		Status:          status,
-		ValidFor:        tmf.ValidUntil(b.Expiry, bu.Location()),
-		Product:         product(sub),
-		PartyAccount:    partyAccount(sub),
-		LogicalResource: logicalResource(sub),
-	}
+	return ledger.RenderBucket(bu, sub, b, now)
 }
 
 // accumulate returns sub's accumulated balances at now: one per unit of its

@@ -137,23 +137,6 @@ func (s *Sandboxes) List() http.Handler {
 	})
 }
 
-// Get serves GET /sandbox/v1/sandboxes/{id}.
-func (s *Sandboxes) Get() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := fromDefault(r); err != nil {
-			tmf.WriteError(w, r, err)
-			return
-		}
-		id := r.PathValue("id")
-		sb, ok := s.Store.Sandbox(id)
-		if !ok {
-			tmf.WriteError(w, r, tmf.Fail(tmf.CodeUnknownSandbox, "no sandbox has the id %q", id))
-			return
-		}
-		tmf.WriteJSON(w, r, http.StatusOK, sandboxView(sb.Info()))
-	})
-}
-
 // Delete serves DELETE /sandbox/v1/sandboxes/{id}: 204 once the sandbox
 // and every record it holds are gone, durably; its clients are refused
 // from then on.

@@ -90,7 +90,10 @@ func Usage() http.Handler {
 				}
 				res.Accumulator = acc
 			}
-			return tx.PutSubscriber(sub)
+			if err := tx.PutSubscriber(sub); err != nil {
+				return err
+			}
+			return ledger.PublishBucket(tx, bu, sub, b, now, tmf.CorrelationID(r.Context()))
 		})
 		if err != nil {
 			tmf.WriteError(w, r, err)

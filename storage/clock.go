@@ -15,9 +15,9 @@ var (
 	keyFrozen   = []byte("frozen")
 )
 
-// keptBuckets are the record kinds a reset keeps: the clock, and the
-// sandbox's own record.
-var keptBuckets = [][]byte{bucketClock, bucketSandboxInfo}
+// keptBuckets are the record kinds a reset keeps: the clock, the
+// sandbox's own record, and the event sequence.
+var keptBuckets = [][]byte{bucketClock, bucketSandboxInfo, bucketEventSeq}
 
 // FrozenClock returns the time the sandbox clock is frozen at, if it is.
 func (t *Tx) FrozenClock() (at time.Time, frozen bool, err error) {

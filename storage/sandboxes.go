@@ -119,7 +119,7 @@ func (sb *Sandbox) Update(fn func(*Tx) error) error {
 		if ns == nil {
 			return Refuse(sb.goneError())
 		}
-		return fn(&Tx{tx: tx, ns: ns})
+		return fn(&Tx{tx: tx, ns: ns, store: sb.store})
 	})
 }
 

@@ -58,7 +58,8 @@ var (
 	// replaces.
 	allBuckets = [][]byte{bucketBusinessUnit, bucketClients, bucketSubscribers,
 		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct,
-		bucketOperations, bucketOpsByProduct, bucketTransferDays}
+		bucketOperations, bucketOpsByProduct, bucketTransferDays,
+		bucketEvents, bucketSubscriptions, bucketDeliveries}
 )
 
 // lockTimeout bounds the wait for another process's lock on the file: a
@@ -80,6 +81,10 @@ type Store struct {
 	// spaces follows it, changed only after a commit.
 	mu     sync.RWMutex
 	spaces map[string]*Sandbox
+
+	// events and subscriptions wake the feed and the dispatcher when
+	// events or subscriptions commit.
+	events, subscriptions signal
 }
 
 // Open opens (or creates) the database at path, its sandboxes' clocks on

@@ -15,6 +15,9 @@ import (
 type Tx struct {
 	tx *bolt.Tx
 	ns *bolt.Bucket // the sandbox's namespace: every record kind is in it
+	// store is set on a sandbox's write transactions: changed wakes its
+	// waiters after the commit.
+	store *Store
 }
 
 // bucket returns the record kind name of the transaction's sandbox. Every

@@ -71,6 +71,8 @@ const (
 	CodeTransferLimit        = "TRANSFER_LIMIT"
 	CodeInvalidStatusChange  = "INVALID_STATUS_CHANGE"
 	CodeCancelNotPossible    = "CANCEL_NOT_POSSIBLE"
+
+	CodeSubscriptionNotFound = "SUBSCRIPTION_NOT_FOUND"
 )
 
 // CodeInfo is one row of the table: a code, the status it is answered
@@ -145,6 +147,7 @@ var codes = index([]CodeInfo{
 	{CodeTransferLimit, http.StatusUnprocessableEntity, "Transfer limit", "a transfer rule of the business unit: minimum, daily total or count, sender and receiver"},
 	{CodeInvalidStatusChange, http.StatusConflict, "Invalid status change", "the action cannot go from its status to the one asked"},
 	{CodeCancelNotPossible, http.StatusConflict, "Cancel not possible", "the money a completed top-up or adjustment moved has moved on"},
+	{CodeSubscriptionNotFound, http.StatusNotFound, "Subscription not found", "no hub subscription with this id in this business unit"},
 })
 
 func index(rows []CodeInfo) map[string]CodeInfo {

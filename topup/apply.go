@@ -23,6 +23,8 @@ type op struct {
 	// host is the host's time, which judges how long a key is remembered:
 	// no sandbox clock setting, restart or advance can make a retry new.
 	host time.Time
+	// corr is the request's correlation id, which its events carry.
+	corr string
 }
 
 // outcome is what one run of a top-up's transaction decided: a body to send,
@@ -111,12 +113,16 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 		return outcome{}, err
 	}
 	// A BOT UX top-up is a TMF654 TopupBalance action too.
-	if err := tx.AddOperation(&storage.Operation{BusinessID: o.bu.ID, Type: storage.ActionTopup, Status: storage.StatusCompleted,
+	rec := storage.Operation{BusinessID: o.bu.ID, Type: storage.ActionTopup, Status: storage.StatusCompleted,
 		RequestedDate: o.now, ConfirmationDate: o.now, Amount: amount, Units: o.bu.Currency,
 		Party:   storage.Party{ServiceNo: sub.ServiceNo, ProductID: sub.ServiceInternalID, PartyAccountID: sub.OwningAccountInternalID, BucketID: sub.Buckets[target].ID},
 		Channel: o.client.Channel, Voucher: o.req.voucher, Moves: moves, Balances: a.Balances, Accumulators: a.Accumulators,
-	}); err != nil {
+	}
+	if err := tx.AddOperation(&rec); err != nil {
 		return outcome{}, fmt.Errorf("record operation: %w", err)
+	}
+	if err := ledger.PublishAction(tx, ledger.EventCreate, rec, rec.Seq, o.bu, o.now, o.corr); err != nil {
+		return outcome{}, fmt.Errorf("publish top-up: %w", err)
 	}
 	if err := ledger.Remember(tx, o.key(), http.StatusOK, body); err != nil {
 		return outcome{}, err

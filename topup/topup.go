@@ -7,11 +7,13 @@
 package topup
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	"prepay/auth"
 	"prepay/counters"
+	"prepay/ledger"
 	"prepay/storage"
 	"prepay/tmf"
 )
@@ -71,6 +73,7 @@ func (h *handler) run(r *http.Request, bu storage.BusinessUnit, req request) (ou
 		// Stored times equal what the wire shows, to the millisecond.
 		now:  sb.Clock().Now().Truncate(time.Millisecond),
 		host: sb.Clock().Host(),
+		corr: tmf.CorrelationID(r.Context()),
 	}
 	var out outcome
 	err := sb.Update(func(tx *storage.Tx) error {
@@ -78,5 +81,14 @@ func (h *handler) run(r *http.Request, bu storage.BusinessUnit, req request) (ou
 		out, err = apply(tx, o)
 		return err
 	})
+	if te, ok := ledger.Refused(err); ok {
+		asked := ledger.Asked{Kind: storage.ActionTopup, ServiceNo: req.serviceNo, BucketID: req.bucketID,
+			Amount: req.amount, Voucher: req.voucher, Channel: o.client.Channel}
+		if perr := sb.Update(func(tx *storage.Tx) error {
+			return ledger.PublishFailure(tx, asked, te, bu, o.now, o.corr)
+		}); perr != nil {
+			return out, fmt.Errorf("publish refused top-up: %w", perr)
+		}
+	}
 	return out, err
 }
