@@ -24,6 +24,9 @@ type resource struct {
 	Voucher                 string            `json:"voucher,omitempty"`
 	Reason                  string            `json:"reason,omitempty"`
 	AdjustType              string            `json:"adjustType,omitempty"`
+	IsAutoTopup             bool              `json:"isAutoTopup,omitempty"`
+	RecurringPeriod         string            `json:"recurringPeriod,omitempty"`
+	NumberOfPeriods         int               `json:"numberOfPeriods,omitempty"`
 	Bucket                  bucketRef         `json:"bucket"`
 	Product                 []ref2            `json:"product"`
 	PartyAccount            ref2              `json:"partyAccount"`
@@ -103,6 +106,9 @@ func render(o storage.Operation, seq uint64, bu storage.BusinessUnit, now time.T
 	}
 	if o.Type == storage.ActionAdjust {
 		r.AdjustType = adjustOnce
+	}
+	if rc := o.Recurring; rc != nil {
+		r.IsAutoTopup, r.RecurringPeriod, r.NumberOfPeriods = true, rc.Period, rc.Periods
 	}
 	if q := o.Receiver; q != nil {
 		r.ReceiverBucket = &bucketRef{ID: tmf.BucketID(q.ProductID, q.BucketID), Href: tmf.BucketHref(bu.ID, q.ProductID, q.BucketID)}

@@ -58,7 +58,7 @@ var (
 	// replaces.
 	allBuckets = [][]byte{bucketBusinessUnit, bucketClients, bucketSubscribers,
 		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct,
-		bucketOperations, bucketOpsByProduct, bucketTransferDays}
+		bucketOperations, bucketOpsByProduct, bucketTransferDays, bucketDue}
 )
 
 // lockTimeout bounds the wait for another process's lock on the file: a
@@ -240,6 +240,7 @@ func (s *Store) addMissingBuckets() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return forEachSpace(tx, func(id string, ns *bolt.Bucket) error {
 			fillIndex := ns.Bucket(bucketByProduct) == nil
+			fillDue := ns.Bucket(bucketDue) == nil
 			for _, name := range slices.Concat(allBuckets, keptBuckets) {
 				if _, err := ns.CreateBucketIfNotExists(name); err != nil {
 					return fmt.Errorf("sandbox %s: add bucket %s: %w", id, name, err)
@@ -252,7 +253,12 @@ func (s *Store) addMissingBuckets() error {
 				}
 			}
 			if fillIndex {
-				return t.indexAllProducts()
+				if err := t.indexAllProducts(); err != nil {
+					return err
+				}
+			}
+			if fillDue {
+				return t.indexAllDue()
 			}
 			return nil
 		})
