@@ -30,6 +30,7 @@ var runnableDocs = []string{
 	"docs/faults.md",
 	"docs/tmf654.md",
 	"docs/sandboxes.md",
+	"docs/time.md",
 }
 
 // docBlock is a fenced code block of a document.
