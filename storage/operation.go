@@ -192,7 +192,7 @@ type Recurring struct {
 	// (PUT or DELETE): they pass with no credit, as nothing falls due
 	// across a setting.
 	Skipped int       `json:"skipped,omitempty"`
-	Next     time.Time `json:"next,omitzero"` // zero: no more periods
+	Next    time.Time `json:"next,omitzero"` // zero: no more periods
 	// Stopped says why the schedule ended early (a credit it could not
 	// make), when it did.
 	Stopped string `json:"stopped,omitempty"`
