@@ -92,7 +92,7 @@ func finish(sb *storage.Sandbox) (bool, error) {
 // Pass makes happen what has fallen due in sb: it finishes an advance cut
 // off by a crash, and, while the clock follows the host, applies what fell
 // due up to now. It reads before it writes, so a sandbox with nothing due
-// costs one read.
+// costs one read and writes nothing.
 func Pass(sb *storage.Sandbox) (storage.Happened, error) {
 	clk := sb.Clock()
 	var h storage.Happened
@@ -106,9 +106,13 @@ func Pass(sb *storage.Sandbox) (storage.Happened, error) {
 		now := clk.Now()
 		work := false
 		if err := sb.View(func(tx *storage.Tx) error {
-			_, hasFloor := tx.DueFloor()
-			d, ok, err := tx.NextDue()
-			work = !hasFloor || (ok && !d.At.After(now))
+			floor, hasFloor := tx.DueFloor()
+			if !hasFloor {
+				work = true
+				return nil
+			}
+			d, ok, err := tx.NextDueAbove(floor)
+			work = ok && !d.At.After(now)
 			return err
 		}); err != nil || !work {
 			return err

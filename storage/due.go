@@ -161,6 +161,21 @@ func (t *Tx) NextDue() (Due, bool, error) {
 	return d, err == nil, err
 }
 
+// NextDueAbove returns the first entry above key floor, if there is one:
+// the next that will have consequences.
+func (t *Tx) NextDueAbove(floor []byte) (Due, bool, error) {
+	c := t.bucket(bucketDue).Cursor()
+	k, _ := c.Seek(floor)
+	if k != nil && bytes.Equal(k, floor) {
+		k, _ = c.Next()
+	}
+	if k == nil {
+		return Due{}, false, nil
+	}
+	d, err := parseDue(k)
+	return d, err == nil, err
+}
+
 // DropDue removes an entry: it has happened, or it fell due before a clock
 // setting and never will.
 func (t *Tx) DropDue(d Due) error { return t.bucket(bucketDue).Delete(d.key) }
