@@ -32,6 +32,7 @@ var runnableDocs = []string{
 	"docs/sandboxes.md",
 	"docs/actions.md",
 	"docs/events.md",
+	"docs/time.md",
 }
 
 // docBlock is a fenced code block of a document.

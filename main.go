@@ -21,6 +21,7 @@ import (
 
 	"prepay/auth"
 	"prepay/counters"
+	"prepay/due"
 	"prepay/faults"
 	"prepay/storage"
 	"prepay/webhook"
@@ -200,6 +201,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		webhook.New(store, opts).Run(dispatch)
 	}()
 
+	// What falls due as real time passes: one goroutine, stopped before the
+	// database closes.
+	workerCtx, cancelWorker := context.WithCancel(context.Background())
+	ticker := time.NewTicker(due.Every)
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); due.Run(workerCtx, store, ticker.C, logger) }()
+	stopWorker := func() { cancelWorker(); <-workerDone; ticker.Stop() }
+	defer stopWorker()
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -215,6 +225,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("shutdown: requests still running were cut off", "err", err.Error())
 	}
+	stopWorker()
 	stopDispatch()
 	<-dispatched
 	if err := store.Close(); err != nil {

@@ -115,6 +115,7 @@ func routes(mux *router, d deps) {
 	mux.Handle("GET /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ShowClock()))
 	mux.Handle("PUT /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.SetClock()))
 	mux.Handle("DELETE /sandbox/v1/clock", d.guard.Require(auth.ScopeAdmin, sandbox.ThawClock()))
+	mux.Handle("POST /sandbox/v1/clock/advance", d.guard.Require(auth.ScopeAdmin, sandbox.AdvanceClock()))
 	mux.Handle("GET /sandbox/v1/faults", d.guard.Require(auth.ScopeAdmin, fs.List()))
 	mux.Handle("PUT /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Put()))
 	mux.Handle("DELETE /sandbox/v1/faults/{name}", d.guard.Require(auth.ScopeAdmin, fs.Delete()))

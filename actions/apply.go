@@ -87,6 +87,13 @@ func create(tx *storage.Tx, o op) (outcome, error) {
 			return outcome{}, storage.Refuse(err)
 		}
 		rec.Moves = moves
+		if o.req.recurring != "" {
+			r := &storage.Recurring{Period: o.req.recurring, Periods: o.req.periods, Start: o.now, Credited: 1}
+			if r.Periods != 1 {
+				r.Next = storage.PeriodStart(r.Period, r.Start, 1, o.bu.Location())
+			}
+			rec.Recurring = r
+		}
 		changed, entries = append(changed, sub), append(entries, entry)
 
 	case storage.ActionAdjust:

@@ -44,6 +44,8 @@ type body struct {
 	ReceiverProduct         json.RawMessage `json:"receiverProduct"`
 	ReceiverLogicalResource json.RawMessage `json:"receiverLogicalResource"`
 	IsAutoTopup             *bool           `json:"isAutoTopup"`
+	RecurringPeriod         *string         `json:"recurringPeriod"`
+	NumberOfPeriods         *int            `json:"numberOfPeriods"`
 	ValidFor                *struct {
 		EndDateTime *string `json:"endDateTime"`
 	} `json:"validFor"`
@@ -67,6 +69,8 @@ type request struct {
 	receiver     service
 	receiverBkt  string
 	holdUntil    time.Time // zero: the default
+	recurring    string    // a recurring top-up's period; "" for a single one
+	periods      int       // a recurring top-up's credits in all; 0: no end
 	key          string
 	keyHeader    string
 	fingerprint  []byte
@@ -76,6 +80,7 @@ type request struct {
 const (
 	maxIDLength  = 64
 	maxReason    = 255
+	maxPeriods   = 10000
 	maxVoucher   = 32
 	defaultHold  = 15 * time.Minute
 	primaryID    = "1"
@@ -150,8 +155,8 @@ func (b body) check(req *request, kind string, bu storage.BusinessUnit) error {
 	}
 	switch kind {
 	case storage.ActionTopup:
-		if b.IsAutoTopup != nil && *b.IsAutoTopup {
-			return tmf.Fail(tmf.CodeInvalidField, "isAutoTopup: recurring top-ups are not offered yet; send false or leave it out")
+		if err := b.checkRecurring(req); err != nil {
+			return err
 		}
 	case storage.ActionAdjust:
 		switch {
@@ -178,6 +183,37 @@ func (b body) check(req *request, kind string, bu storage.BusinessUnit) error {
 			}
 			req.holdUntil = t.UTC()
 		}
+	}
+	return nil
+}
+
+// checkRecurring reads a recurring top-up: isAutoTopup true with a
+// recurringPeriod and, optionally, numberOfPeriods (the credits in all,
+// the first included). A voucher is redeemed once, so it cannot recur.
+func (b body) checkRecurring(req *request) error {
+	if b.IsAutoTopup == nil || !*b.IsAutoTopup {
+		if b.RecurringPeriod != nil || b.NumberOfPeriods != nil {
+			return tmf.Fail(tmf.CodeInvalidField, "isAutoTopup must be true when recurringPeriod or numberOfPeriods is given")
+		}
+		return nil
+	}
+	switch {
+	case req.voucher != "":
+		return tmf.Fail(tmf.CodeInvalidField, "voucher: a voucher is redeemed once and cannot recur; give amount for a recurring top-up")
+	case b.RecurringPeriod == nil:
+		return tmf.Fail(tmf.CodeMissingField, "recurringPeriod is required when isAutoTopup is true: weekly, fortnightly or monthly")
+	}
+	switch p := *b.RecurringPeriod; p {
+	case storage.PeriodWeekly, storage.PeriodFortnightly, storage.PeriodMonthly:
+		req.recurring = p
+	default:
+		return tmf.Invalid("recurringPeriod", "weekly, fortnightly or monthly", p)
+	}
+	if n := b.NumberOfPeriods; n != nil {
+		if *n < 1 || *n > maxPeriods {
+			return tmf.Fail(tmf.CodeInvalidField, "numberOfPeriods must be 1 to %d, the credits in all with the first; got %d", maxPeriods, *n)
+		}
+		req.periods = *n
 	}
 	return nil
 }

@@ -111,7 +111,7 @@ func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind
 	if want == storage.StatusCancelled {
 		err = ledger.PublishAction(tx, ledger.EventCancel, o, seq, bu, now, corr)
 	} else if spent >= 0 {
-		err = ledger.PublishBucket(tx, bu, sub, spent, now, corr)
+		err = ledger.PublishBucket(tx, ledger.BucketBalanceChange, bu, sub, spent, now, corr)
 	}
 	if err != nil {
 		return o, fmt.Errorf("publish %s %d: %w", kind, seq, err)

@@ -79,3 +79,12 @@ func (c *Clock) Frozen() (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// Hold runs fn with the clock's setting held: no Change runs meanwhile, so
+// fn may read the time, work from it and Freeze the clock without another
+// setting coming between.
+func (c *Clock) Hold(fn func() error) error {
+	c.changing.Lock()
+	defer c.changing.Unlock()
+	return fn()
+}

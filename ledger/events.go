@@ -53,10 +53,11 @@ func PublishAction(tx *storage.Tx, what string, o storage.Operation, seq uint64,
 	return err
 }
 
-// PublishBucket writes a BucketBalanceChangeEvent for bucket i of sub, as
-// it stands at now after the change.
-func PublishBucket(tx *storage.Tx, bu storage.BusinessUnit, sub storage.Subscriber, i int, now time.Time, correlationID string) error {
-	_, err := tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: BucketBalanceChange, Time: now, Loc: bu.Location(),
+// PublishBucket writes eventType (BucketBalanceChange or
+// BucketStateChange) for bucket i of sub, as it stands at now after the
+// change.
+func PublishBucket(tx *storage.Tx, eventType string, bu storage.BusinessUnit, sub storage.Subscriber, i int, now time.Time, correlationID string) error {
+	_, err := tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: eventType, Time: now, Loc: bu.Location(),
 		CorrelationID: correlationID, Name: "bucket", Resource: RenderBucket(bu, sub, sub.Buckets[i], now),
 		ProductIDs: []string{sub.ServiceInternalID}})
 	return err

@@ -28,6 +28,9 @@ type ActionResource struct {
 	Voucher                 string          `json:"voucher,omitempty"`
 	Reason                  string          `json:"reason,omitempty"`
 	AdjustType              string          `json:"adjustType,omitempty"`
+	IsAutoTopup             bool            `json:"isAutoTopup,omitempty"`
+	RecurringPeriod         string          `json:"recurringPeriod,omitempty"`
+	NumberOfPeriods         int             `json:"numberOfPeriods,omitempty"`
 	Bucket                  BucketRef       `json:"bucket"`
 	Product                 []Ref           `json:"product"`
 	PartyAccount            Ref             `json:"partyAccount"`
@@ -110,6 +113,9 @@ func RenderAction(o storage.Operation, seq uint64, bu storage.BusinessUnit, now 
 	}
 	if o.Type == storage.ActionAdjust {
 		r.AdjustType = AdjustOnce
+	}
+	if rc := o.Recurring; rc != nil {
+		r.IsAutoTopup, r.RecurringPeriod, r.NumberOfPeriods = true, rc.Period, rc.Periods
 	}
 	if q := o.Receiver; q != nil {
 		r.ReceiverBucket = &BucketRef{ID: tmf.BucketID(q.ProductID, q.BucketID), Href: tmf.BucketHref(bu.ID, q.ProductID, q.BucketID)}

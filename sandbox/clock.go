@@ -88,7 +88,7 @@ func ThawClock() http.Handler {
 			return
 		}
 		if err := clk.Change(nil, func() error {
-			return sb.Update(func(tx *storage.Tx) error { return tx.ThawClock() })
+			return sb.Update(func(tx *storage.Tx) error { return tx.ThawClock(clk.Host()) })
 		}); err != nil {
 			tmf.WriteError(w, r, err)
 			return

@@ -93,7 +93,7 @@ func Usage() http.Handler {
 			if err := tx.PutSubscriber(sub); err != nil {
 				return err
 			}
-			return ledger.PublishBucket(tx, bu, sub, b, now, tmf.CorrelationID(r.Context()))
+			return ledger.PublishBucket(tx, ledger.BucketBalanceChange, bu, sub, b, now, tmf.CorrelationID(r.Context()))
 		})
 		if err != nil {
 			tmf.WriteError(w, r, err)

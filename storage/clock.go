@@ -35,14 +35,32 @@ func (t *Tx) FrozenClock() (at time.Time, frozen bool, err error) {
 	return at.UTC(), true, nil
 }
 
-// FreezeClock records that the sandbox clock is frozen at at.
+// FreezeClock records that the sandbox clock is frozen at at. What was due
+// up to at is done or, for a clock set by PUT, never will be: the due
+// index's floor moves to at, and any advance in progress ends.
 func (t *Tx) FreezeClock(at time.Time) error {
 	v, err := at.UTC().MarshalText()
 	if err != nil {
 		return fmt.Errorf("encode frozen clock: %w", err)
 	}
+	if err := t.EndAdvance(); err != nil {
+		return err
+	}
+	if err := t.SetDueFloor(at); err != nil {
+		return err
+	}
 	return t.bucket(bucketClock).Put(keyFrozen, v)
 }
 
-// ThawClock records that the sandbox clock follows the host.
-func (t *Tx) ThawClock() error { return t.bucket(bucketClock).Delete(keyFrozen) }
+// ThawClock records that the sandbox clock follows the host, whose time is
+// now: what fell due before it has no consequence, and any advance in
+// progress ends.
+func (t *Tx) ThawClock(now time.Time) error {
+	if err := t.EndAdvance(); err != nil {
+		return err
+	}
+	if err := t.SetDueFloor(now); err != nil {
+		return err
+	}
+	return t.bucket(bucketClock).Delete(keyFrozen)
+}

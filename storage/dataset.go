@@ -227,6 +227,11 @@ func writeDataSet(t *Tx, ds *DataSet, now time.Time, clients bool) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
+	// What the data set holds as already past at now (an expired bucket)
+	// has no consequence: it was never due in this sandbox's time.
+	if err := t.SetDueFloor(now); err != nil {
+		return err
+	}
 	locs := map[string]*time.Location{}
 	for _, bu := range ds.BusinessUnits {
 		locs[bu.ID], _ = time.LoadLocation(bu.Zone) // checked by ParseDataSet

@@ -76,6 +76,9 @@ type Operation struct {
 	// Changed is when the status last changed (spent, released, cancelled).
 	Changed time.Time `json:"changed,omitzero"`
 	Moves   []Move    `json:"moves,omitempty"`
+	// Recurring is a recurring top-up's schedule; nil for every other
+	// operation.
+	Recurring *Recurring `json:"recurring,omitempty"`
 	// Balances and Accumulators are the service (Party) after the
 	// operation, as its history record shows them.
 	Balances     []Snapshot `json:"balances"`
@@ -110,14 +113,21 @@ func (t *Tx) AddOperation(o *Operation) error {
 	if err := t.bucket(bucketOpsByProduct).Put(operationProductKey(o.BusinessID, o.Type, o.Party.ProductID, seq), nil); err != nil {
 		return err
 	}
+	if err := t.reindexDue(nil, operationDue(*o)); err != nil {
+		return err
+	}
 	return t.put(bucketOperations, operationKey(o.BusinessID, o.Type, seq), o)
 }
 
 // PutOperation replaces a stored operation (a status change).
 func (t *Tx) PutOperation(o Operation) error {
 	k := operationKey(o.BusinessID, o.Type, o.Seq)
-	if t.bucket(bucketOperations).Get(k) == nil {
-		return ErrNotFound
+	var old Operation
+	if err := t.get(bucketOperations, k, &old); err != nil {
+		return err
+	}
+	if err := t.reindexDue(operationDue(old), operationDue(o)); err != nil {
+		return err
 	}
 	return t.put(bucketOperations, k, o)
 }
@@ -161,6 +171,51 @@ func (t *Tx) Operations(bu, kind string, products []string) ([]Operation, error)
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, nil
+}
+
+// Recurring periods of an automatic top-up, TMF654's recurringPeriod.
+const (
+	PeriodWeekly      = "weekly"
+	PeriodFortnightly = "fortnightly"
+	PeriodMonthly     = "monthly"
+)
+
+// Recurring is the schedule of a recurring top-up (isAutoTopup): it
+// credits the operation's amount to its bucket again at Next, each Period
+// after Start, until the periods passed reach Periods (0: no end).
+type Recurring struct {
+	Period   string    `json:"period"`
+	Periods  int       `json:"periods,omitempty"`
+	Start    time.Time `json:"start"`
+	Credited int       `json:"credited"`
+	// Skipped counts the periods that began across a setting of the clock
+	// (PUT or DELETE): they pass with no credit, as nothing falls due
+	// across a setting.
+	Skipped int       `json:"skipped,omitempty"`
+	Next    time.Time `json:"next,omitzero"` // zero: no more periods
+	// Stopped says why the schedule ended early (a credit it could not
+	// make), when it did.
+	Stopped string `json:"stopped,omitempty"`
+}
+
+// Passed is the number of periods the schedule has passed, credited or
+// skipped.
+func (r Recurring) Passed() int { return r.Credited + r.Skipped }
+
+// PeriodStart returns when period n (0 the first) of a schedule begins:
+// n weeks or fortnights after start, or n calendar months after it on the
+// same day, clamped to the month's last day, in loc.
+func PeriodStart(period string, start time.Time, n int, loc *time.Location) time.Time {
+	switch period {
+	case PeriodWeekly:
+		return start.AddDate(0, 0, 7*n)
+	case PeriodFortnightly:
+		return start.AddDate(0, 0, 14*n)
+	}
+	l := start.In(loc)
+	y, m, d := l.Date()
+	last := time.Date(y, m+time.Month(n)+1, 0, 0, 0, 0, 0, loc).Day()
+	return time.Date(y, m+time.Month(n), min(d, last), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), loc).UTC()
 }
 
 // TransferDay is what one sender has transferred on one day of its

@@ -59,7 +59,7 @@ var (
 	allBuckets = [][]byte{bucketBusinessUnit, bucketClients, bucketSubscribers,
 		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct,
 		bucketOperations, bucketOpsByProduct, bucketTransferDays,
-		bucketEvents, bucketSubscriptions, bucketDeliveries}
+		bucketEvents, bucketSubscriptions, bucketDeliveries, bucketDue}
 )
 
 // lockTimeout bounds the wait for another process's lock on the file: a
@@ -245,6 +245,7 @@ func (s *Store) addMissingBuckets() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return forEachSpace(tx, func(id string, ns *bolt.Bucket) error {
 			fillIndex := ns.Bucket(bucketByProduct) == nil
+			fillDue := ns.Bucket(bucketDue) == nil
 			for _, name := range slices.Concat(allBuckets, keptBuckets) {
 				if _, err := ns.CreateBucketIfNotExists(name); err != nil {
 					return fmt.Errorf("sandbox %s: add bucket %s: %w", id, name, err)
@@ -257,7 +258,12 @@ func (s *Store) addMissingBuckets() error {
 				}
 			}
 			if fillIndex {
-				return t.indexAllProducts()
+				if err := t.indexAllProducts(); err != nil {
+					return err
+				}
+			}
+			if fillDue {
+				return t.indexAllDue()
 			}
 			return nil
 		})

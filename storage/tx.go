@@ -102,6 +102,13 @@ func (t *Tx) PutSubscriber(s Subscriber) error {
 			return fmt.Errorf("put service %s: %w", s.ServiceNo, err)
 		}
 	}
+	old, err := t.storedSubscriberDue(s.BusinessID, s.ServiceNo)
+	if err != nil {
+		return err
+	}
+	if err := t.reindexDue(old, subscriberDue(s)); err != nil {
+		return err
+	}
 	if err := t.indexProduct(s); err != nil {
 		return err
 	}
@@ -114,6 +121,13 @@ func (t *Tx) DeleteSubscriber(bu, serviceNo string) error {
 	k := key(bu, serviceNo)
 	if b.Get(k) == nil {
 		return ErrNotFound
+	}
+	old, err := t.storedSubscriberDue(bu, serviceNo)
+	if err != nil {
+		return err
+	}
+	if err := t.reindexDue(old, nil); err != nil {
+		return err
 	}
 	if err := t.unindexProduct(bu, serviceNo); err != nil {
 		return err
