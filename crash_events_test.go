@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,7 +235,7 @@ func newEventLog(t *testing.T) *eventLog {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		if !signed(l.secret, r.Header.Get("X-Prepay-Signature"), body) {
+		if _, ok := signed(l.secret, r.Header.Get("X-Prepay-Signature"), body); !ok {
 			l.badSig++
 			w.WriteHeader(http.StatusBadRequest)
 			return
@@ -295,22 +296,22 @@ func (l *eventLog) stats() (attempts, repeats, badSig int) {
 }
 
 // signed reports whether sig, an X-Prepay-Signature value, signs body
-// with secret.
-func signed(secret, sig string, body []byte) bool {
-	var ts, v1 string
-	for part := range bytes.SplitSeq([]byte(sig), []byte(",")) {
-		k, v, _ := bytes.Cut(part, []byte("="))
-		switch string(k) {
+// with secret, as a receiver checks it, and returns its t.
+func signed(secret, sig string, body []byte) (ts string, ok bool) {
+	var v1 string
+	for part := range strings.SplitSeq(sig, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
 		case "t":
-			ts = string(v)
+			ts = v
 		case "v1":
-			v1 = string(v)
+			v1 = v
 		}
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(ts + "."))
 	mac.Write(body)
-	return ts != "" && hmac.Equal([]byte(v1), []byte(hex.EncodeToString(mac.Sum(nil))))
+	return ts, ts != "" && hmac.Equal([]byte(v1), []byte(hex.EncodeToString(mac.Sum(nil))))
 }
 
 // crashPostJSON posts body as the admin client, wants status and decodes
