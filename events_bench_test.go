@@ -11,23 +11,27 @@ import (
 )
 
 // BenchmarkTopupEvents measures a BOT UX top-up, whose event is written in
-// its transaction, with no subscription and with one whose receiver (in
-// this process) is being delivered to meanwhile.
+// its transaction, with no subscription, with one whose receiver (in this
+// process) is being delivered to meanwhile, and with one whose receiver is
+// gone (connection refused), retried every millisecond: the dispatcher's
+// writes share the one writer with the top-ups.
 func BenchmarkTopupEvents(b *testing.B) {
-	for _, subscribed := range []bool{false, true} {
-		name := "no-subscription"
-		if subscribed {
-			name = "subscription"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, receiver := range []string{"none", "fast", "dead"} {
+		b.Run("receiver="+receiver, func(b *testing.B) {
 			s := newTestServer(b)
-			if subscribed {
+			switch receiver {
+			case "fast":
 				rc := newReceiver(b, nil)
 				go func() {
 					for range rc.got {
 					}
 				}()
 				startDispatcher(b, s, webhook.Options{})
+				subscribe(b, s, asAdmin, rc.URL, "")
+			case "dead":
+				rc := newReceiver(b, nil)
+				rc.Close() // its port now refuses connections
+				startDispatcher(b, s, webhook.Options{Backoff: time.Millisecond, MaxBackoff: time.Millisecond})
 				subscribe(b, s, asAdmin, rc.URL, "")
 			}
 			b.ResetTimer()

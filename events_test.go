@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -99,21 +96,9 @@ func subscribe(t testing.TB, s *testServer, header map[string]string, callback, 
 // verify checks d's signature as a receiver would, and returns t.
 func verify(t *testing.T, d delivery, secret string) int64 {
 	t.Helper()
-	var ts, v1 string
-	for _, part := range strings.Split(d.header.Get("X-Prepay-Signature"), ",") {
-		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			v1 = v
-		}
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts + "." + string(d.body)))
-	want := hex.EncodeToString(mac.Sum(nil))
-	if !hmac.Equal([]byte(v1), []byte(want)) {
-		t.Fatalf("signature %q does not verify (want v1=%s)", d.header.Get("X-Prepay-Signature"), want)
+	ts, ok := signed(secret, d.header.Get("X-Prepay-Signature"), d.body)
+	if !ok {
+		t.Fatalf("signature %q does not verify with the secret", d.header.Get("X-Prepay-Signature"))
 	}
 	n, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {

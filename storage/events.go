@@ -239,17 +239,19 @@ type Attempt struct {
 	NextAt    *time.Time `json:"nextAttemptAt,omitempty"`
 }
 
-// AddAttempt records an attempt for subscription id, keeping the newest
-// maxAttempts.
-func (t *Tx) AddAttempt(id string, a Attempt) error {
+// AddAttempts records attempts for subscription id, oldest first, in one
+// write, keeping the newest maxAttempts.
+func (t *Tx) AddAttempts(id string, attempts []Attempt) error {
 	b := t.bucket(bucketDeliveries)
-	n, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
 	prefix := append(key(id), sep)
-	if err := t.put(bucketDeliveries, binary.BigEndian.AppendUint64(slices.Clone(prefix), n), a); err != nil {
-		return err
+	for _, a := range attempts[max(0, len(attempts)-maxAttempts):] {
+		n, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := t.put(bucketDeliveries, binary.BigEndian.AppendUint64(slices.Clone(prefix), n), a); err != nil {
+			return err
+		}
 	}
 	// The sequence is shared by every subscription: drop this one's oldest
 	// while it holds more than maxAttempts.

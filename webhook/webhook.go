@@ -49,6 +49,12 @@ const (
 	// scanBatch bounds the events one look for a subscription's next
 	// event decodes; past it, the subscription's place is moved on.
 	scanBatch = 1000
+	// readAhead is how many events a worker reads at a time.
+	readAhead = 64
+	// flushEvery and flushMax bound what a worker holds unsaved: how long,
+	// how many attempts (see progress).
+	flushEvery = 100 * time.Millisecond
+	flushMax   = 256
 	// resync is how often the dispatcher looks for subscriptions gone
 	// with their sandbox (deleted or reset), which wake no one.
 	resync = time.Second
@@ -197,83 +203,175 @@ func (d *Dispatcher) sync(ctx context.Context, workers map[subKey]worker) {
 // errGone says a subscription, or its sandbox, is no more.
 var errGone = errors.New("subscription gone")
 
+// progress is one subscription's delivery as its worker knows it: the
+// subscription with how far delivery has gone, the events read ahead, and
+// the attempts not yet saved. Saving costs a write, which shares the one
+// writer (and its fsync) with every request, so a worker saves at most
+// every flushEvery or flushMax attempts, when it stops, and before a wait
+// that outlasts flushEvery. A crash loses at most what was learnt since the
+// last save: those events are delivered again after the restart (at least
+// once), and a failed event's backoff starts again.
+type progress struct {
+	sb      *storage.Sandbox
+	sub     storage.Subscription
+	queue   []storage.Event // after sub.After, selected by it, in commit order
+	unsaved []storage.Attempt
+	dirty   bool      // sub or unsaved differ from what is stored
+	saved   time.Time // host time of the last save
+}
+
 // work delivers subscription id's events, one at a time, until ctx is
 // cancelled or the subscription is gone.
 func (d *Dispatcher) work(ctx context.Context, sb *storage.Sandbox, id string) {
-	for ctx.Err() == nil {
-		added := d.store.EventsAdded()
-		sub, ev, found, err := d.next(sb, id)
-		switch {
-		case errors.Is(err, errGone):
+	p := &progress{sb: sb, saved: time.Now()}
+	for {
+		err := sb.View(func(tx *storage.Tx) (err error) {
+			p.sub, err = tx.Subscription(id)
+			return err
+		})
+		if err == nil {
+			break
+		}
+		if errors.Is(err, storage.ErrNotFound) || !d.alive(sb) {
 			return
-		case err != nil:
-			d.log.Warn("webhook: read outbox", "sandbox", sb.ID(), "subscription", id, "err", err.Error())
-			if !sleep(ctx, retryStorage) {
-				return
-			}
-			continue
-		case !found:
-			select {
-			case <-ctx.Done():
-				return
-			case <-added:
-			}
-			continue
 		}
-		if p := sub.Pending; p != nil && p.Seq == ev.Seq {
-			if wait := p.Next.Sub(d.opts.Now()); wait > 0 && !sleep(ctx, wait) {
+		d.log.Warn("webhook: read subscription", "sandbox", sb.ID(), "subscription", id, "err", err.Error())
+		if !sleep(ctx, retryStorage) {
+			return
+		}
+	}
+	defer func() {
+		// What was learnt is saved at a stop; not after the subscription
+		// is gone.
+		if p.dirty && ctx.Err() != nil {
+			d.save(p)
+		}
+	}()
+	for ctx.Err() == nil {
+		if p.dirty && (len(p.unsaved) >= flushMax || time.Since(p.saved) >= flushEvery) {
+			if errors.Is(d.save(p), errGone) {
 				return
 			}
 		}
-		a, ok := d.deliver(ctx, sub, ev)
+		if len(p.queue) == 0 {
+			added := d.store.EventsAdded()
+			switch err := d.read(p); {
+			case errors.Is(err, errGone):
+				return
+			case err != nil:
+				d.log.Warn("webhook: read outbox", "sandbox", sb.ID(), "subscription", id, "err", err.Error())
+				if !d.pause(ctx, p, nil, retryStorage) {
+					return
+				}
+				continue
+			case len(p.queue) == 0:
+				if !d.pause(ctx, p, added, -1) {
+					return
+				}
+				continue
+			}
+		}
+		ev := p.queue[0]
+		if pd := p.sub.Pending; pd != nil && pd.Seq == ev.Seq {
+			if wait := pd.Next.Sub(d.opts.Now()); wait > 0 && !d.pause(ctx, p, nil, wait) {
+				return
+			}
+		}
+		a, ok := d.deliver(ctx, p.sub, ev)
 		if ctx.Err() != nil {
 			return // stopped mid-attempt: not the receiver's doing
 		}
-		if err := d.record(sb, id, ev.Seq, a, d.opts.Now(), ok); errors.Is(err, errGone) {
-			return
-		} else if err != nil {
-			d.log.Warn("webhook: record attempt", "sandbox", sb.ID(), "subscription", id, "err", err.Error())
-			if !sleep(ctx, retryStorage) {
-				return
+		p.unsaved = append(p.unsaved, d.outcome(&p.sub, ev.Seq, a, d.opts.Now(), ok))
+		p.dirty = true
+		if p.sub.Pending == nil {
+			p.queue = p.queue[1:]
+		}
+	}
+}
+
+// pause waits for ctx, wake or wait (negative: no bound), whichever is
+// first, and reports whether it was not ctx. Meanwhile it saves p once
+// what it holds is flushEvery old.
+func (d *Dispatcher) pause(ctx context.Context, p *progress, wake <-chan struct{}, wait time.Duration) bool {
+	var until <-chan time.Time
+	if wait >= 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		until = t.C
+	}
+	for {
+		var flush <-chan time.Time
+		if p.dirty {
+			t := time.NewTimer(flushEvery - time.Since(p.saved))
+			defer t.Stop()
+			flush = t.C
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wake:
+			return true
+		case <-until:
+			return true
+		case <-flush:
+			if errors.Is(d.save(p), errGone) {
+				return false
 			}
 		}
 	}
 }
 
-// next reads subscription id and the next event it selects. When the
-// events it scanned selected none, it moves the subscription's place past
-// them, so that the next look starts there.
-func (d *Dispatcher) next(sb *storage.Sandbox, id string) (sub storage.Subscription, ev storage.Event, found bool, err error) {
+// read fills p's queue with the next events p's subscription selects.
+// When the events it scanned selected none, it moves the subscription's
+// place past them, so that the next look starts there.
+func (d *Dispatcher) read(p *progress) error {
 	var scanned uint64
-	err = sb.View(func(tx *storage.Tx) error {
-		if sub, err = tx.Subscription(id); err != nil {
+	err := p.sb.View(func(tx *storage.Tx) (err error) {
+		if _, err := tx.Subscription(p.sub.ID); err != nil {
 			return err
 		}
-		evs, last, err := tx.Events(sub.BusinessID, sub.After, 1, scanBatch, sub.Matches)
-		if len(evs) > 0 {
-			ev, found = evs[0], true
-		}
-		scanned = last
+		p.queue, scanned, err = tx.Events(p.sub.BusinessID, p.sub.After, readAhead, scanBatch, p.sub.Matches)
 		return err
 	})
-	if errors.Is(err, storage.ErrNotFound) || (err != nil && !d.alive(sb)) {
-		return sub, ev, false, errGone
+	if errors.Is(err, storage.ErrNotFound) || (err != nil && !d.alive(p.sb)) {
+		return errGone
 	}
-	if err != nil || found || scanned == sub.After {
-		return sub, ev, found, err
+	if err == nil && len(p.queue) == 0 && scanned > p.sub.After {
+		p.sub.After = scanned
+		p.dirty = true
 	}
-	err = sb.Update(func(tx *storage.Tx) error {
-		s, err := tx.Subscription(id)
+	return err
+}
+
+// save stores how far p's delivery has gone and its unsaved attempts, in
+// one write. A storage failure is logged and tried again at the next
+// save.
+func (d *Dispatcher) save(p *progress) error {
+	err := p.sb.Update(func(tx *storage.Tx) error {
+		s, err := tx.Subscription(p.sub.ID)
 		if errors.Is(err, storage.ErrNotFound) {
 			return storage.Refuse(errGone)
 		}
-		if err != nil || s.After >= scanned {
+		if err != nil {
 			return err
 		}
-		s.After = scanned
+		// Only this worker moves a subscription on.
+		s.After, s.Pending, s.Delivered, s.GivenUp = p.sub.After, p.sub.Pending, p.sub.Delivered, p.sub.GivenUp
+		if err := tx.AddAttempts(s.ID, p.unsaved); err != nil {
+			return err
+		}
 		return tx.PutSubscription(s)
 	})
-	return sub, ev, false, err
+	p.saved = time.Now()
+	switch {
+	case err == nil:
+		p.unsaved, p.dirty = p.unsaved[:0], false
+	case errors.Is(err, errGone) || !d.alive(p.sb):
+		return errGone
+	default:
+		d.log.Warn("webhook: save delivery state", "sandbox", p.sb.ID(), "subscription", p.sub.ID, "err", err.Error())
+	}
+	return err
 }
 
 // alive reports whether sb is still one of the store's sandboxes.
@@ -335,49 +433,29 @@ func describe(err error) string {
 	return "connection failed"
 }
 
-// record stores attempt a of event seq, which ended at end, and moves the
-// subscription on: past the event when it was delivered or has been tried
-// for GiveUp, else to a retry the backoff after end.
-func (d *Dispatcher) record(sb *storage.Sandbox, id string, seq uint64, a storage.Attempt, end time.Time, ok bool) error {
-	err := sb.Update(func(tx *storage.Tx) error {
-		s, err := tx.Subscription(id)
-		if errors.Is(err, storage.ErrNotFound) {
-			return storage.Refuse(errGone)
-		}
-		if err != nil {
-			return err
-		}
-		if s.After >= seq {
-			return nil
-		}
-		a := a // fn may run more than once: work on a copy
-		first := a.At
-		a.Attempt = 1
-		if p := s.Pending; p != nil && p.Seq == seq {
-			a.Attempt, first = p.Attempts+1, p.First
-		}
-		switch {
-		case ok:
-			s.After, s.Pending = seq, nil
-			s.Delivered++
-		case end.Sub(first) >= d.opts.GiveUp:
-			s.After, s.Pending = seq, nil
-			s.GivenUp++
-			a.Error += fmt.Sprintf("; given up after %d attempts over %s", a.Attempt, d.opts.GiveUp)
-		default:
-			next := end.Add(d.backoff(a.Attempt)).UTC()
-			a.NextAt = &next
-			s.Pending = &storage.Pending{Seq: seq, Attempts: a.Attempt, First: first, Next: next}
-		}
-		if err := tx.AddAttempt(id, a); err != nil {
-			return err
-		}
-		return tx.PutSubscription(s)
-	})
-	if err != nil && !errors.Is(err, errGone) && !d.alive(sb) {
-		return errGone
+// outcome applies attempt a of event seq, which ended at end, to sub and
+// returns it numbered: sub moves past the event when it was delivered or
+// has been tried for GiveUp, else to a retry the backoff after end.
+func (d *Dispatcher) outcome(sub *storage.Subscription, seq uint64, a storage.Attempt, end time.Time, ok bool) storage.Attempt {
+	first := a.At
+	a.Attempt = 1
+	if p := sub.Pending; p != nil && p.Seq == seq {
+		a.Attempt, first = p.Attempts+1, p.First
 	}
-	return err
+	switch {
+	case ok:
+		sub.After, sub.Pending = seq, nil
+		sub.Delivered++
+	case end.Sub(first) >= d.opts.GiveUp:
+		sub.After, sub.Pending = seq, nil
+		sub.GivenUp++
+		a.Error += fmt.Sprintf("; given up after %d attempts over %s", a.Attempt, d.opts.GiveUp)
+	default:
+		next := end.Add(d.backoff(a.Attempt)).UTC()
+		a.NextAt = &next
+		sub.Pending = &storage.Pending{Seq: seq, Attempts: a.Attempt, First: first, Next: next}
+	}
+	return a
 }
 
 // backoff is the wait after failed attempt n (1, 2…): Backoff doubled n-1
