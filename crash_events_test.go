@@ -48,7 +48,10 @@ func TestCrashEvents(t *testing.T) {
 	rc := newEventLog(t)
 	srv := startBinary(t, bin, db)
 	var sub struct{ ID, Secret string }
-	crashPostJSON(t, srv.base+tmfJM+"hub", fmt.Sprintf(`{"callback":%q,"query":"eventType=TopupBalanceCreateEvent"}`, rc.URL+"/hook"), http.StatusCreated, &sub)
+	answer := crashSend(t, "POST", srv.base+tmfJM+"hub", fmt.Sprintf(`{"callback":%q,"query":"eventType=TopupBalanceCreateEvent"}`, rc.URL+"/hook"), http.StatusCreated)
+	if err := json.Unmarshal(answer, &sub); err != nil {
+		t.Fatal(err)
+	}
 	rc.setSecret(sub.Secret)
 
 	var reqs []*crashRequest
@@ -312,27 +315,4 @@ func signed(secret, sig string, body []byte) (ts string, ok bool) {
 	mac.Write([]byte(ts + "."))
 	mac.Write(body)
 	return ts, ts != "" && hmac.Equal([]byte(v1), []byte(hex.EncodeToString(mac.Sum(nil))))
-}
-
-// crashPostJSON posts body as the admin client, wants status and decodes
-// the answer into v.
-func crashPostJSON(t *testing.T, url, body string, want int, v any) {
-	t.Helper()
-	req, _ := http.NewRequest("POST", url, bytes.NewReader([]byte(body)))
-	for k, val := range asAdmin {
-		req.Header.Set(k, val)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("POST %s = %d, want %d: %s", url, resp.StatusCode, want, answer)
-	}
-	if err := json.Unmarshal(answer, v); err != nil {
-		t.Fatalf("POST %s: %v", url, err)
-	}
 }

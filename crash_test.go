@@ -584,7 +584,9 @@ func createCrashService(t *testing.T, base, serviceNo string, i int) {
 }
 
 // crashSend sends body as the admin client and wants status.
-func crashSend(t *testing.T, method, url, body string, want int) {
+// crashSend sends body as the admin client, fails the test on another
+// status than want, and returns the answer.
+func crashSend(t *testing.T, method, url, body string, want int) []byte {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	for k, v := range asAdmin {
@@ -596,10 +598,11 @@ func crashSend(t *testing.T, method, url, body string, want int) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != want {
-		answer, _ := io.ReadAll(resp.Body)
 		t.Fatalf("%s %s = %d, want %d: %s", method, url, resp.StatusCode, want, answer)
 	}
+	return answer
 }
 
 func createVoucher(t *testing.T, base, code string, amount money.Amount) {
