@@ -4,6 +4,8 @@
 //	raw -dir D -d 5s          raw bbolt on D's disk: serial db.Update commits
 //	                          of one small put, then db.Batch with 64 callers
 //	size FILE                 bytes of FILE in use (bbolt's high-water mark)
+//	kinds FILE                records and bytes (keys and values) of each
+//	                          record kind, summed over the sandboxes
 //	big -db FILE -n 1000000   a database of the demo data set plus n
 //	                          one-bucket subscribers, for the start-up figure
 //
@@ -14,8 +16,10 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +41,8 @@ func main() {
 		err = raw(os.Args[2:])
 	case "size":
 		err = size(os.Args[2:])
+	case "kinds":
+		err = kinds(os.Args[2:])
 	case "big":
 		err = big(os.Args[2:])
 	default:
@@ -125,6 +131,50 @@ func size(args []string) error {
 		fmt.Printf("bytes %d\n", tx.Size())
 		return nil
 	})
+}
+
+// kinds prints, for each record kind, how many records every sandbox
+// holds together and their bytes: where a write's bytes go.
+func kinds(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("kinds FILE")
+	}
+	db, err := bolt.Open(args[0], 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	type sum struct{ n, bytes int }
+	sums := map[string]*sum{}
+	err = db.View(func(tx *bolt.Tx) error {
+		spaces := tx.Bucket([]byte("sandboxes"))
+		if spaces == nil {
+			return fmt.Errorf("no sandboxes")
+		}
+		return spaces.ForEachBucket(func(id []byte) error {
+			ns := spaces.Bucket(id)
+			return ns.ForEachBucket(func(kind []byte) error {
+				s := sums[string(kind)]
+				if s == nil {
+					s = &sum{}
+					sums[string(kind)] = s
+				}
+				return ns.Bucket(kind).ForEach(func(k, v []byte) error {
+					s.n++
+					s.bytes += len(k) + len(v)
+					return nil
+				})
+			})
+		})
+	})
+	if err != nil {
+		return err
+	}
+	names := slices.Sorted(maps.Keys(sums))
+	for _, k := range names {
+		fmt.Printf("%s %d %d\n", k, sums[k].n, sums[k].bytes)
+	}
+	return nil
 }
 
 // big writes the demo data set and n one-bucket PREPAID subscribers of
