@@ -4,6 +4,8 @@
 //	raw -dir D -d 5s          raw bbolt on D's disk: serial db.Update commits
 //	                          of one small put, then db.Batch with 64 callers
 //	size FILE                 bytes of FILE in use (bbolt's high-water mark)
+//	check FILE                milliseconds bbolt's Tx.Check takes on FILE
+//	                          (the start-up's whole-file check alone)
 //	kinds FILE                records and bytes (keys and values) of each
 //	                          record kind, summed over the sandboxes
 //	big -db FILE -n 1000000   a database of the demo data set plus n
@@ -41,6 +43,8 @@ func main() {
 		err = raw(os.Args[2:])
 	case "size":
 		err = size(os.Args[2:])
+	case "check":
+		err = checkTime(os.Args[2:])
 	case "kinds":
 		err = kinds(os.Args[2:])
 	case "big":
@@ -131,6 +135,28 @@ func size(args []string) error {
 		fmt.Printf("bytes %d\n", tx.Size())
 		return nil
 	})
+}
+
+// checkTime times the whole-file check the server makes before it
+// serves, alone: open read-only, walk every page.
+func checkTime(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("check FILE")
+	}
+	start := time.Now()
+	db, err := bolt.Open(args[0], 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+	fmt.Printf("ms %d\n", time.Since(start).Milliseconds())
+	return err
 }
 
 // kinds prints, for each record kind, how many records every sandbox
