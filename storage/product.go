@@ -36,10 +36,22 @@ func (t *Tx) ServicesByProduct(bu, productID string) ([]Subscriber, error) {
 // indexProduct adds s to the product index, first removing the entry of the
 // record it replaces, whose internal id may differ.
 func (t *Tx) indexProduct(s Subscriber) error {
-	if err := t.unindexProduct(s.BusinessID, s.ServiceNo); err != nil {
+	idx := t.bucket(bucketByProduct)
+	k := productKey(s.BusinessID, s.ServiceInternalID, s.ServiceNo)
+	old, err := t.Subscriber(s.BusinessID, s.ServiceNo)
+	switch {
+	case err == nil && old.ServiceInternalID == s.ServiceInternalID && idx.Get(k) != nil:
+		// Unchanged (a credit, a debit): writing it again would only
+		// dirty the index's pages in this commit.
+		return nil
+	case err == nil:
+		if err := idx.Delete(productKey(s.BusinessID, old.ServiceInternalID, old.ServiceNo)); err != nil {
+			return err
+		}
+	case !errors.Is(err, ErrNotFound):
 		return err
 	}
-	return t.bucket(bucketByProduct).Put(productKey(s.BusinessID, s.ServiceInternalID, s.ServiceNo), nil)
+	return idx.Put(k, nil)
 }
 
 // unindexProduct removes the index entry of the stored service serviceNo,

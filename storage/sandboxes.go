@@ -106,7 +106,7 @@ func (sb *Sandbox) View(fn func(*Tx) error) error {
 		if ns == nil {
 			return sb.goneError()
 		}
-		return fn(&Tx{tx: tx, ns: ns})
+		return fn(&Tx{tx: tx, ns: ns, memo: sb.store.memo, space: sb.info.ID})
 	})
 }
 
@@ -119,7 +119,7 @@ func (sb *Sandbox) Update(fn func(*Tx) error) error {
 		if ns == nil {
 			return Refuse(sb.goneError())
 		}
-		return fn(&Tx{tx: tx, ns: ns, store: sb.store})
+		return fn(&Tx{tx: tx, ns: ns, store: sb.store, memo: sb.store.memo, space: sb.info.ID})
 	})
 }
 

@@ -82,6 +82,9 @@ type Store struct {
 	mu     sync.RWMutex
 	spaces map[string]*Sandbox
 
+	// memo spares decoding subscribers read again unchanged.
+	memo *memo
+
 	// events and subscriptions wake the feed and the dispatcher when
 	// events or subscriptions commit.
 	events, subscriptions signal
@@ -111,7 +114,7 @@ func OpenWith(path string, host func() time.Time) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, writes: make(chan *write, 1024), done: make(chan struct{}),
-		host: host, spaces: map[string]*Sandbox{}}
+		host: host, spaces: map[string]*Sandbox{}, memo: newMemo()}
 	for _, step := range []func() error{s.checkSchema, s.migrate, s.addMissingBuckets, s.loadSandboxes} {
 		if err := step(); err != nil {
 			db.Close()

@@ -18,6 +18,9 @@ type Tx struct {
 	// store is set on a sandbox's write transactions: changed wakes its
 	// waiters after the commit.
 	store *Store
+	// memo, when set, spares decoding a subscriber value read before.
+	memo  *memo
+	space string // the sandbox's id, the memo's namespace
 }
 
 // bucket returns the record kind name of the transaction's sandbox. Every
@@ -88,8 +91,20 @@ func (t *Tx) Clients() ([]Client, error) {
 // Subscriber returns the service serviceNo of business unit bu, or
 // ErrNotFound. The caller checks the line of business.
 func (t *Tx) Subscriber(bu, serviceNo string) (Subscriber, error) {
-	var s Subscriber
-	return s, t.get(bucketSubscribers, key(bu, serviceNo), &s)
+	if t.memo == nil {
+		var s Subscriber
+		return s, t.get(bucketSubscribers, key(bu, serviceNo), &s)
+	}
+	k := key(bu, serviceNo)
+	data := t.bucket(bucketSubscribers).Get(k)
+	if data == nil {
+		return Subscriber{}, ErrNotFound
+	}
+	s, err := t.memo.subscriber(t.space, k, data)
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("decode %s %q: %w", bucketSubscribers, k, err)
+	}
+	return s, nil
 }
 
 // PutSubscriber creates or replaces a subscriber and keeps the product
