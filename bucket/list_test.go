@@ -89,7 +89,12 @@ func TestListMatchesBruteForce(t *testing.T) {
 				Allowance: money.Amount(rng.Int64N(5000)), Charges: money.Amount(rng.Int64N(3000)),
 				Expiry: testNow.Add(time.Duration(rng.Int64N(40*24)-10*24) * time.Hour).Truncate(time.Millisecond)}
 			sub.Buckets = append(sub.Buckets, b)
-			all = append(all, known{sub.ServiceNo, p, p + "-" + b.ID, b.UsageType, b.Balance().Hundredths(),
+			// An expired bucket has nothing remaining.
+			remaining := int64(0)
+			if b.Active(testNow) {
+				remaining = b.Balance().Hundredths()
+			}
+			all = append(all, known{sub.ServiceNo, p, p + "-" + b.ID, b.UsageType, remaining,
 				b.Expiry.UnixMilli(), b.Active(testNow)})
 		}
 		if err := store.Default().Update(func(tx *storage.Tx) error { return tx.PutSubscriber(sub) }); err != nil {

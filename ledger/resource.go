@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
 )
@@ -161,9 +162,11 @@ const (
 // is what is available, reservedValue what holds that have not lapsed keep
 // back.
 func RenderBucket(bu storage.BusinessUnit, sub storage.Subscriber, b storage.Bucket, now time.Time) BucketResource {
-	status := BucketExpired
+	// An expired bucket's balance is gone from every endpoint (contract
+	// §11): it is listed, expired, with nothing remaining or held.
+	status, remaining, held := BucketExpired, money.Amount(0), money.Amount(0)
 	if b.Active(now) {
-		status = BucketActive
+		status, remaining, held = BucketActive, b.Available(now), b.Held(now)
 	}
 	return BucketResource{
 		ID:              tmf.BucketID(sub.ServiceInternalID, b.ID),
@@ -172,8 +175,8 @@ func RenderBucket(bu storage.BusinessUnit, sub storage.Subscriber, b storage.Buc
 		BaseType:        "BucketBalance",
 		Type:            b.Type,
 		UsageType:       b.UsageType,
-		RemainingValue:  tmf.Quantity{Amount: b.Available(now), Units: b.Units},
-		ReservedValue:   tmf.Quantity{Amount: b.Held(now), Units: b.Units},
+		RemainingValue:  tmf.Quantity{Amount: remaining, Units: b.Units},
+		ReservedValue:   tmf.Quantity{Amount: held, Units: b.Units},
 		Status:          status,
 		ValidFor:        tmf.ValidUntil(b.Expiry, bu.Location()),
 		Product:         []Ref{{ID: sub.ServiceInternalID, Name: "serviceInternalId"}},
