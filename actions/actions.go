@@ -104,26 +104,12 @@ func List(kind string) http.Handler {
 		sb := storage.From(r.Context())
 		clk := sb.Clock()
 		bu := auth.BusinessUnit(r.Context())
-		vals, err := query.Values(r.URL.RawQuery)
+		q, err := query.ParseRequest(r, spec, bu.Location())
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return
 		}
-		q, err := query.Parse(vals, spec, bu.Location())
-		if err != nil {
-			tmf.WriteError(w, r, err)
-			return
-		}
-		var products []string
-		if fs := q.Take("product.id", query.Eq); len(fs) > 0 {
-			products = fs[0].Values
-			for _, f := range fs[1:] {
-				products = intersect(products, f.Values)
-			}
-			if products == nil {
-				products = []string{}
-			}
-		}
+		products, _ := q.TakeValues("product.id")
 		var ops []storage.Operation
 		err = sb.View(func(tx *storage.Tx) (err error) {
 			ops, err = tx.Operations(bu.ID, kind, products)
@@ -141,12 +127,7 @@ func List(kind string) http.Handler {
 				return
 			}
 		}
-		page, total, err := q.Select(records)
-		if err != nil {
-			tmf.WriteError(w, r, err)
-			return
-		}
-		query.Write(w, r, q, page, total)
+		query.WriteSelected(w, r, q, records)
 	})
 }
 
@@ -232,16 +213,6 @@ func writeOne(w http.ResponseWriter, r *http.Request, rec resource, fields []str
 		return
 	}
 	tmf.WriteRaw(w, status, b)
-}
-
-func intersect(a, b []string) []string {
-	var out []string
-	for _, x := range a {
-		if contains(b, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // spec is what every action list can be filtered, sorted and projected on.

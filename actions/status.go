@@ -3,6 +3,7 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind
 	}
 	cur := status(o, now)
 	ok := allowed(kind, cur)
-	if !contains(ok, want) {
+	if !slices.Contains(ok, want) {
 		names := "none"
 		if len(ok) > 0 {
 			names = strings.Join(ok, ", ")
@@ -117,15 +118,6 @@ func change(tx *storage.Tx, bu storage.BusinessUnit, client storage.Client, kind
 		return o, fmt.Errorf("publish %s %d: %w", kind, seq, err)
 	}
 	return o, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func notFound(bu storage.BusinessUnit, kind string, id any) error {

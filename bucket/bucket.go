@@ -61,12 +61,7 @@ func list(spec query.Spec,
 	render func(storage.BusinessUnit, storage.Subscriber, time.Time) []any) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bu := auth.BusinessUnit(r.Context())
-		vals, err := query.Values(r.URL.RawQuery)
-		if err != nil {
-			tmf.WriteError(w, r, err)
-			return
-		}
-		q, err := query.Parse(vals, spec, bu.Location())
+		q, err := query.ParseRequest(r, spec, bu.Location())
 		if err != nil {
 			tmf.WriteError(w, r, err)
 			return
@@ -74,7 +69,8 @@ func list(spec query.Spec,
 		var subs []storage.Subscriber
 		sb := storage.From(r.Context())
 		err = sb.View(func(tx *storage.Tx) (err error) {
-			subs, err = services(tx, bu.ID, q.Take(attrProduct, query.Eq))
+			products, filtered := q.TakeValues(attrProduct)
+			subs, err = services(tx, bu.ID, products, filtered)
 			return err
 		})
 		if err != nil {
@@ -93,26 +89,16 @@ func list(spec query.Spec,
 				records = append(records, b)
 			}
 		}
-		page, total, err := q.Select(records)
-		if err != nil {
-			tmf.WriteError(w, r, err)
-			return
-		}
-		query.Write(w, r, q, page, total)
+		query.WriteSelected(w, r, q, records)
 	})
 }
 
-// services returns the services the product.id filters select, from the
-// product index, or every service of bu when there is none; in service
-// number order either way. Filters given twice must both hold: a product
-// is looked up only when every filter lists it.
-func services(tx *storage.Tx, bu string, products []query.Filter) ([]storage.Subscriber, error) {
-	if len(products) == 0 {
+// services returns the services of the product ids the product.id filters
+// allow, from the product index, or every service of bu when there was no
+// such filter; in service number order either way.
+func services(tx *storage.Tx, bu string, ids []string, filtered bool) ([]storage.Subscriber, error) {
+	if !filtered {
 		return tx.Subscribers(bu)
-	}
-	ids := products[0].Values
-	for _, f := range products[1:] {
-		ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !slices.Contains(f.Values, id) })
 	}
 	slices.Sort(ids)
 	var out []storage.Subscriber

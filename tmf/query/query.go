@@ -11,6 +11,7 @@
 package query
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -158,6 +159,15 @@ func badPair(raw string) string {
 		}
 	}
 	return raw
+}
+
+// ParseRequest reads the query string of r under spec: Values, then Parse.
+func ParseRequest(r *http.Request, spec Spec, loc *time.Location) (Query, error) {
+	vals, err := Values(r.URL.RawQuery)
+	if err != nil {
+		return Query{}, err
+	}
+	return Parse(vals, spec, loc)
 }
 
 // Parse reads q under spec. Times without an offset, and bare dates, are in
@@ -337,6 +347,24 @@ func (q *Query) Take(name string, ops ...Op) []Filter {
 	}
 	q.Filters = kept
 	return taken
+}
+
+// TakeValues takes name's equality filters (as Take does) and returns the
+// values all of them allow — filters given twice must both hold — and
+// whether there was any. An empty, non-nil result selects nothing.
+func (q *Query) TakeValues(name string) ([]string, bool) {
+	fs := q.Take(name, Eq)
+	if len(fs) == 0 {
+		return nil, false
+	}
+	vals := slices.Clone(fs[0].Values)
+	for _, f := range fs[1:] {
+		vals = slices.DeleteFunc(vals, func(v string) bool { return !slices.Contains(f.Values, v) })
+	}
+	if vals == nil {
+		vals = []string{}
+	}
+	return vals, true
 }
 
 // Plain reports whether q leaves nothing for Select to do but page: no

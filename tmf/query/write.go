@@ -50,6 +50,18 @@ func Write(w http.ResponseWriter, r *http.Request, q Query, page [][]byte, total
 	tmf.WriteRaw(w, status, b.Bytes())
 }
 
+// WriteSelected answers the page of records that q selects, filtered,
+// sorted and paged over all of them, as Write does: for a list that renders
+// every candidate record before the query is applied.
+func WriteSelected(w http.ResponseWriter, r *http.Request, q Query, records [][]byte) {
+	page, total, err := q.Select(records)
+	if err != nil {
+		tmf.WriteError(w, r, err)
+		return
+	}
+	Write(w, r, q, page, total)
+}
+
 // Project returns the JSON object rec with only the members fields names
 // and the identity members (id, href, @type), in rec's own order. Nil
 // fields is every member: rec as it is.
