@@ -101,12 +101,9 @@ func parse(w http.ResponseWriter, r *http.Request, kind string, bu storage.Busin
 	if req.key, req.keyHeader, err = tmf.IdempotencyKey(r, corr); err != nil {
 		return req, err
 	}
-	var raw json.RawMessage
-	if err := tmf.DecodeBody(w, r, &raw); err != nil {
-		return req, err
-	}
 	var b body
-	if err := tmf.Unmarshal(raw, &b); err != nil {
+	raw, err := tmf.DecodeBodyRaw(w, r, &b)
+	if err != nil {
 		return req, err
 	}
 	if err := b.check(&req, kind, bu); err != nil {

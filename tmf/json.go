@@ -46,22 +46,29 @@ func WriteRaw(w http.ResponseWriter, status int, body []byte) {
 // tolerated, as TMF clients send @schemaLocation and the like; a field of the
 // wrong type is a 400 naming the field and the value.
 func DecodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := DecodeBodyRaw(w, r, v)
+	return err
+}
+
+// DecodeBodyRaw is DecodeBody that also returns the body as read, for an
+// endpoint that fingerprints the request its idempotency key stands for.
+func DecodeBodyRaw(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return Fail(CodeUnsupportedMediaType, "Content-Type must be application/json; got %q", r.Header.Get("Content-Type"))
+		return nil, Fail(CodeUnsupportedMediaType, "Content-Type must be application/json; got %q", r.Header.Get("Content-Type"))
 	}
 	if r.ContentLength > MaxBodyBytes {
-		return tooLarge()
+		return nil, tooLarge()
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return tooLarge()
+			return nil, tooLarge()
 		}
-		return Fail(CodeMalformedBody, "the request body could not be read")
+		return nil, Fail(CodeMalformedBody, "the request body could not be read")
 	}
-	return Unmarshal(data, v)
+	return data, Unmarshal(data, v)
 }
 
 func tooLarge() *Error {

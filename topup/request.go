@@ -1,7 +1,6 @@
 package topup
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"prepay/money"
@@ -74,12 +73,9 @@ func parse(w http.ResponseWriter, r *http.Request, bu storage.BusinessUnit) (req
 		return req, err
 	}
 
-	var raw json.RawMessage
-	if err := tmf.DecodeBody(w, r, &raw); err != nil {
-		return req, err
-	}
 	var b body
-	if err := tmf.Unmarshal(raw, &b); err != nil {
+	raw, err := tmf.DecodeBodyRaw(w, r, &b)
+	if err != nil {
 		return req, err
 	}
 	if err := b.check(&req, bu); err != nil {
