@@ -635,14 +635,13 @@ func crashGet(t *testing.T, url string, v any) {
 // and walks every page of it.
 func checkFile(t *testing.T, db string) {
 	t.Helper()
+	// Open walks every page first (bbolt's Tx.Check) and refuses a file
+	// with any inconsistency.
 	store, err := storage.Open(db)
 	if err != nil {
 		t.Fatalf("the file a SIGKILL left does not open: %v", err)
 	}
-	defer store.Close()
-	if err := store.Check(); err != nil {
-		t.Errorf("the file a SIGKILL left is inconsistent: %v", err)
-	}
+	store.Close()
 }
 
 // buildBinary builds the program into a temp dir and returns its path.

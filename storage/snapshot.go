@@ -3,7 +3,6 @@ package storage
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash"
 
@@ -55,23 +54,6 @@ func field(h hash.Hash, tag byte, data []byte) {
 	h.Write([]byte{tag})
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(data))))
 	h.Write(data)
-}
-
-// Check walks every page of the file and returns the inconsistencies bbolt
-// finds (pages unreachable or reachable twice, keys out of order…), joined,
-// or nil for a sound file.
-func (s *Store) Check() error {
-	var errs []error
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("check: %w", err)
-	}
-	return errors.Join(errs...)
 }
 
 // outbox reports whether name is a record kind of the event outbox.

@@ -72,10 +72,3 @@ func TestDigest(t *testing.T) {
 		})
 	}
 }
-
-func TestCheck(t *testing.T) {
-	s := openDemo(t)
-	if err := s.Check(); err != nil {
-		t.Errorf("Check of a fresh demo database = %v", err)
-	}
-}
