@@ -174,7 +174,7 @@ func (b body) check(req *request, kind string, bu storage.BusinessUnit) error {
 		}
 	case storage.ActionReserve:
 		if b.ValidFor != nil && b.ValidFor.EndDateTime != nil {
-			t, _, err := tmf.ParseQueryTime("validFor.endDateTime", *b.ValidFor.EndDateTime, bu.Location())
+			t, err := tmf.ParseFieldTime("validFor.endDateTime", *b.ValidFor.EndDateTime, bu.Location())
 			if err != nil {
 				return err
 			}

@@ -39,15 +39,6 @@ var ClockLatest = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
 // InCalendar reports whether t lies in years 1 to 9999 in UTC.
 func InCalendar(t time.Time) bool { return !t.Before(calendarStart) && t.Before(calendarEnd) }
 
-// checkQueryTime refuses a query time outside the calendar with a 400
-// naming param and the value given.
-func checkQueryTime(param, given string, t time.Time) error {
-	if !InCalendar(t) {
-		return Fail(CodeInvalidQuery, "%s must lie between years 1 and 9999 in UTC; got %q", param, given)
-	}
-	return nil
-}
-
 // Millis is a time written in the TMF millisecond format in a zone.
 type Millis struct {
 	Time time.Time
@@ -63,16 +54,42 @@ func (m Millis) MarshalJSON() ([]byte, error) {
 // loc (2022-09-26T00:00:00, as the operator's page shows), with an offset
 // (2022-09-26T00:00:00-05:00, …Z, fractional seconds allowed), or a bare date
 // (2022-09-26, midnight in loc). dateOnly reports the last form, so that an
-// upper bound can take in the whole day. A failure is a 400 naming param.
+// upper bound can take in the whole day. A failure is a 400
+// INVALID_QUERY_PARAMETER naming param.
 func ParseQueryTime(param, s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), false, checkQueryTime(param, s, t)
+	return parseTime(CodeInvalidQuery, param, s, loc)
+}
+
+// ParseFieldTime reads a time of a request body in the forms ParseQueryTime
+// takes; a failure is a 400 INVALID_FIELD naming field.
+func ParseFieldTime(field, s string, loc *time.Location) (time.Time, error) {
+	t, _, err := parseTime(CodeInvalidField, field, s, loc)
+	return t, err
+}
+
+// parseTime is ParseQueryTime answering a failure with code. A time
+// outside the calendar (years 1 to 9999 in UTC) is a failure too.
+func parseTime(code, name, s string, loc *time.Location) (time.Time, bool, error) {
+	layouts := []struct {
+		layout   string
+		inLoc    bool
+		dateOnly bool
+	}{{time.RFC3339Nano, false, false}, {"2006-01-02T15:04:05.999999999", true, false}, {time.DateOnly, true, true}}
+	for _, l := range layouts {
+		var t time.Time
+		var err error
+		if l.inLoc {
+			t, err = time.ParseInLocation(l.layout, s, loc)
+		} else {
+			t, err = time.Parse(l.layout, s)
+		}
+		if err != nil {
+			continue
+		}
+		if !InCalendar(t) {
+			return time.Time{}, false, Fail(code, "%s must lie between years 1 and 9999 in UTC; got %q", name, s)
+		}
+		return t.UTC(), l.dateOnly, nil
 	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, loc); err == nil {
-		return t.UTC(), false, checkQueryTime(param, s, t)
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		return t.UTC(), true, checkQueryTime(param, s, t)
-	}
-	return time.Time{}, false, Fail(CodeInvalidQuery, "%s must be like 2022-09-26T00:00:00, 2022-09-26T00:00:00-05:00 or 2022-09-26; got %q", param, s)
+	return time.Time{}, false, Fail(code, "%s must be like 2022-09-26T00:00:00, 2022-09-26T00:00:00-05:00 or 2022-09-26; got %q", name, s)
 }
