@@ -222,6 +222,8 @@ func resolveExpiry(s string, now time.Time, loc *time.Location) (time.Time, erro
 // resolving relative expiries against now. Clients are written only when
 // clients is true (a made sandbox keeps its own across a reset).
 func writeDataSet(t *Tx, ds *DataSet, now time.Time, clients bool) error {
+	t.plain = true
+	defer func() { t.plain = false }()
 	for _, name := range slices.Concat(allBuckets, keptBuckets) {
 		if _, err := t.ns.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)

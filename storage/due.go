@@ -257,7 +257,7 @@ func (t *Tx) indexAllDue() error {
 	}
 	if err := t.bucket(bucketSubscribers).ForEach(func(k, v []byte) error {
 		var s Subscriber
-		if err := decode(v, &s); err != nil {
+		if err := t.decode(bucketSubscribers, v, &s); err != nil {
 			return fmt.Errorf("decode subscriber %q: %w", k, err)
 		}
 		return put(subscriberDue(s))
@@ -266,7 +266,7 @@ func (t *Tx) indexAllDue() error {
 	}
 	return t.bucket(bucketOperations).ForEach(func(k, v []byte) error {
 		var o Operation
-		if err := decode(v, &o); err != nil {
+		if err := t.decode(bucketOperations, v, &o); err != nil {
 			return fmt.Errorf("decode operation %x: %w", k, err)
 		}
 		return put(operationDue(o))

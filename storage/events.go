@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -67,16 +68,6 @@ type NewEvent struct {
 	ProductIDs    []string
 }
 
-// envelope is TMF654's event structure.
-type envelope struct {
-	EventID       string                     `json:"eventId"`
-	EventTime     tmf.Millis                 `json:"eventTime"`
-	EventType     string                     `json:"eventType"`
-	CorrelationID string                     `json:"correlationId"`
-	Domain        string                     `json:"domain"`
-	Event         map[string]json.RawMessage `json:"event"`
-}
-
 // AddEvent writes e into the outbox, in the transaction of the change it
 // announces, with the next eventId of the sandbox. It is the one place an
 // event is made: a change that commits has its event, one rolled back has
@@ -90,19 +81,62 @@ func (t *Tx) AddEvent(e NewEvent) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("encode %s: %w", e.Type, err)
 	}
-	env, err := json.Marshal(envelope{
-		EventID: EventID(seq), EventTime: tmf.Millis{Time: e.Time, Loc: e.Loc}, EventType: e.Type,
-		CorrelationID: e.CorrelationID, Domain: EventDomain, Event: map[string]json.RawMessage{e.Name: res},
-	})
-	if err != nil {
-		return Event{}, fmt.Errorf("encode %s: %w", e.Type, err)
-	}
+	env := appendEnvelope(make([]byte, 0, len(res)+256), seq, e, res)
 	ev := Event{Seq: seq, BusinessID: e.BusinessID, Type: e.Type, ProductIDs: e.ProductIDs, Envelope: env}
+	t.appendTo(bucketEvents) // the put below writes through the same bucket
 	if err := t.put(bucketEvents, eventKey(e.BusinessID, seq), ev); err != nil {
 		return Event{}, err
 	}
 	t.wakeEvents()
 	return ev, nil
+}
+
+// appendEnvelope appends the envelope of event seq, e with its resource
+// encoded as res, to b: what json.Marshal gives for the envelope, byte for
+// byte, assembled by hand so that the resource — the largest part, which
+// json.Marshal has already checked and compacted — is not scanned again.
+func appendEnvelope(b []byte, seq uint64, e NewEvent, res []byte) []byte {
+	b = append(b, `{"eventId":"`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, `","eventTime":"`...)
+	b = append(b, tmf.FormatMillis(e.Time, e.Loc)...)
+	b = append(b, `","eventType":`...)
+	b = appendString(b, e.Type)
+	b = append(b, `,"correlationId":`...)
+	b = appendString(b, e.CorrelationID)
+	b = append(b, `,"domain":"`+EventDomain+`","event":{`...)
+	b = appendString(b, e.Name)
+	b = append(b, ':')
+	b = append(b, res...)
+	return append(b, "}}"...)
+}
+
+// appendJSON appends e as json.Marshal encodes it, byte for byte, without
+// scanning the envelope again (see appendEnvelope).
+func (e Event) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"businessId":`...)
+	b = appendString(b, e.BusinessID)
+	b = append(b, `,"type":`...)
+	b = appendString(b, e.Type)
+	if len(e.ProductIDs) > 0 {
+		b = append(b, `,"productIds":[`...)
+		for i, p := range e.ProductIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, p)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"envelope":`...)
+	if e.Envelope == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, e.Envelope...)
+	}
+	return append(b, '}'), nil
 }
 
 func eventKey(bu string, seq uint64) []byte {
@@ -124,7 +158,7 @@ func (t *Tx) Events(bu string, after uint64, limit, scanMax int, match func(Even
 	scanned = after
 	for k, v := c.Seek(eventKey(bu, after+1)); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
 		var e Event
-		if err := decode(v, &e); err != nil {
+		if err := t.decode(bucketEvents, v, &e); err != nil {
 			return nil, after, fmt.Errorf("decode event %x: %w", k, err)
 		}
 		scanned = e.Seq
@@ -276,7 +310,7 @@ func (t *Tx) Attempts(id string) ([]Attempt, error) {
 	var out []Attempt
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var a Attempt
-		if err := decode(v, &a); err != nil {
+		if err := t.decode(bucketDeliveries, v, &a); err != nil {
 			return nil, fmt.Errorf("decode attempt %x: %w", k, err)
 		}
 		out = append(out, a)

@@ -36,7 +36,7 @@ func (t *Tx) Faults() ([]Fault, error) {
 	var out []Fault
 	err := b.ForEach(func(k, v []byte) error {
 		var f Fault
-		if err := decode(v, &f); err != nil {
+		if err := t.decode(bucketFaults, v, &f); err != nil {
 			return fmt.Errorf("decode fault %q: %w", k, err)
 		}
 		out = append(out, f)

@@ -20,6 +20,9 @@ const memoSize = 4096
 type memo struct {
 	mu      sync.Mutex
 	entries map[string]*memoEntry // by sandbox id | 0x00 | record key
+
+	// dicts keeps the indexes of packing dictionaries (see pack.go).
+	dicts dictIndexes
 }
 
 // memoEntry is immutable once made: readers copy out of it unlocked.
@@ -31,8 +34,9 @@ type memoEntry struct {
 func newMemo() *memo { return &memo{entries: map[string]*memoEntry{}} }
 
 // subscriber decodes data, the value of key k in sandbox space, into a
-// copy of its own, from the memo when the memo holds these very bytes.
-func (m *memo) subscriber(space string, k, data []byte) (Subscriber, error) {
+// copy of its own: from the memo when the memo holds these very bytes,
+// else with decode.
+func (m *memo) subscriber(space string, k, data []byte, decode func([]byte, any) error) (Subscriber, error) {
 	mk := string(append(append([]byte(space), sep), k...))
 	m.mu.Lock()
 	e := m.entries[mk]
@@ -45,14 +49,23 @@ func (m *memo) subscriber(space string, k, data []byte) (Subscriber, error) {
 		return Subscriber{}, err
 	}
 	// bbolt's bytes are valid only inside the transaction: keep a copy.
-	e = &memoEntry{raw: bytes.Clone(data), sub: s.clone()}
+	m.remember(space, k, bytes.Clone(data), s)
+	return s, nil
+}
+
+// remember keeps s as the decoding of data, the value of key k in sandbox
+// space. data must not change after. A write remembers what it stores, so
+// the next write of a group commit, which reads the service the one
+// before it wrote, does not decode it again.
+func (m *memo) remember(space string, k, data []byte, s Subscriber) {
+	mk := string(append(append([]byte(space), sep), k...))
+	e := &memoEntry{raw: data, sub: s.clone()}
 	m.mu.Lock()
 	if len(m.entries) >= memoSize {
 		clear(m.entries)
 	}
 	m.entries[mk] = e
 	m.mu.Unlock()
-	return s, nil
 }
 
 // clone copies s deeply enough that changing the copy's buckets, holds or

@@ -9,12 +9,16 @@ import (
 )
 
 // readRaw decodes the stored subscriber without the memo: the truth the
-// memo must always agree with.
+// memo must always agree with. The value may be packed (pack.go).
 func readRaw(t *testing.T, s *Store, bu, serviceNo string) Subscriber {
 	t.Helper()
 	var got Subscriber
 	err := s.Default().View(func(tx *Tx) error {
-		return json.Unmarshal(tx.bucket(bucketSubscribers).Get(key(bu, serviceNo)), &got)
+		plain, err := unpack(tx.bucket(bucketDicts), bucketSubscribers, tx.bucket(bucketSubscribers).Get(key(bu, serviceNo)))
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(plain, &got)
 	})
 	if err != nil {
 		t.Fatal(err)

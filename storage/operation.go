@@ -105,12 +105,12 @@ func (t *Tx) NextOperationSeq() uint64 {
 
 // AddOperation stores a new operation, giving it the next number.
 func (t *Tx) AddOperation(o *Operation) error {
-	seq, err := t.bucket(bucketOperations).NextSequence()
+	seq, err := t.appendTo(bucketOperations).NextSequence()
 	if err != nil {
 		return err
 	}
 	o.Seq = seq
-	if err := t.bucket(bucketOpsByProduct).Put(operationProductKey(o.BusinessID, o.Type, o.Party.ProductID, seq), nil); err != nil {
+	if err := t.appendTo(bucketOpsByProduct).Put(operationProductKey(o.BusinessID, o.Type, o.Party.ProductID, seq), nil); err != nil {
 		return err
 	}
 	if err := t.reindexDue(nil, operationDue(*o)); err != nil {
@@ -148,7 +148,7 @@ func (t *Tx) Operations(bu, kind string, products []string) ([]Operation, error)
 		c := t.bucket(bucketOperations).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Next() {
 			var o Operation
-			if err := decode(v, &o); err != nil {
+			if err := t.decode(bucketOperations, v, &o); err != nil {
 				return nil, fmt.Errorf("decode operation %x: %w", k, err)
 			}
 			out = append(out, o)

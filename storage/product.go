@@ -73,7 +73,7 @@ func (t *Tx) indexAllProducts() error {
 	idx := t.bucket(bucketByProduct)
 	return t.bucket(bucketSubscribers).ForEach(func(k, v []byte) error {
 		var s Subscriber
-		if err := decode(v, &s); err != nil {
+		if err := t.decode(bucketSubscribers, v, &s); err != nil {
 			return fmt.Errorf("decode subscriber %q: %w", k, err)
 		}
 		return idx.Put(productKey(s.BusinessID, s.ServiceInternalID, s.ServiceNo), nil)

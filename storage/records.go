@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"prepay/money"
 	"prepay/tmf"
@@ -264,6 +266,43 @@ type Idempotency struct {
 	Key         string    `json:"key"`
 	Fingerprint []byte    `json:"fingerprint"` // hash of the request that made it
 	Status      int       `json:"status"`
-	Body        []byte    `json:"body"`
+	Body        []byte    `json:"-"`       // stored by MarshalJSON
 	Created     time.Time `json:"created"` // host time, never the sandbox clock
+}
+
+// idempotencyJSON is Idempotency as stored. A body that is UTF-8 (every
+// JSON answer) is kept as text, which reads and packs as the answer
+// itself; any other is kept in base64, as every body was before.
+type idempotencyJSON struct {
+	idempotencyFields
+	Body []byte  `json:"body,omitempty"`
+	Text *string `json:"bodyText,omitempty"`
+}
+
+type idempotencyFields Idempotency
+
+// MarshalJSON stores the body as text when it is UTF-8.
+func (r Idempotency) MarshalJSON() ([]byte, error) {
+	out := idempotencyJSON{idempotencyFields: idempotencyFields(r)}
+	if utf8.Valid(r.Body) {
+		text := string(r.Body)
+		out.Text = &text
+	} else {
+		out.Body = r.Body
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads a body kept either way.
+func (r *Idempotency) UnmarshalJSON(data []byte) error {
+	var in idempotencyJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	*r = Idempotency(in.idempotencyFields)
+	r.Body = in.Body
+	if in.Text != nil {
+		r.Body = []byte(*in.Text)
+	}
+	return nil
 }

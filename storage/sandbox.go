@@ -21,7 +21,7 @@ func (t *Tx) Subscribers(bu string) ([]Subscriber, error) {
 	var out []Subscriber
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var s Subscriber
-		if err := decode(v, &s); err != nil {
+		if err := t.decode(bucketSubscribers, v, &s); err != nil {
 			return nil, fmt.Errorf("decode subscriber %q: %w", k, err)
 		}
 		out = append(out, s)

@@ -159,7 +159,7 @@ func (sb *Sandbox) loadUnits() error {
 	err := sb.View(func(t *Tx) error {
 		return t.bucket(bucketBusinessUnit).ForEach(func(k, v []byte) error {
 			var bu BusinessUnit
-			if err := decode(v, &bu); err != nil {
+			if err := t.decode(bucketBusinessUnit, v, &bu); err != nil {
 				return fmt.Errorf("business unit %s: %w", k, err)
 			}
 			loc, err := time.LoadLocation(bu.Zone)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,16 +147,126 @@ func TestMigrateSchemaOne(t *testing.T) {
 	})
 }
 
-// digestRecords hashes the sandbox's record kinds that a data set fills.
+// TestMigrateSchemaTwo writes a file as schema 2 did — every value plain
+// JSON, no dictionaries — and opens it: its records read unchanged, it is
+// of this schema, and a value written again is packed.
+func TestMigrateSchemaTwo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := ParseDataSet(Demo)
+	if err := s.Load(ds, testNow); err != nil {
+		t.Fatal(err)
+	}
+	const bu, no = "JM", "18765544355" // 31 buckets: packed
+	if err := s.Default().Update(func(tx *Tx) error {
+		sub, err := tx.Subscriber(bu, no)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutSubscriber(sub); err != nil { // written by a write: packed
+			return err
+		}
+		return tx.AddAction(&Action{BusinessID: bu, ProductID: sub.ServiceInternalID, Description: strings.Repeat("x", 2*packMin)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Default().digestRecords(t)
+	s.Close()
+
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	packedValues := 0
+	if err := db.Update(func(tx *bolt.Tx) error {
+		ns := namespace(tx, DefaultSandbox)
+		for _, kind := range packedKinds {
+			b := ns.Bucket(kind)
+			plain := map[string][]byte{}
+			if err := b.ForEach(func(k, v []byte) error {
+				p, err := unpack(ns.Bucket(bucketDicts), kind, v)
+				if len(p) != len(v) {
+					packedValues++
+				}
+				plain[string(k)] = bytes.Clone(p)
+				return err
+			}); err != nil {
+				return err
+			}
+			for k, v := range plain {
+				if err := b.Put([]byte(k), v); err != nil {
+					return err
+				}
+			}
+		}
+		if err := ns.DeleteBucket(bucketDicts); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if packedValues < 2 {
+		t.Fatalf("%d packed values in the file before it was made schema 2: the test tests nothing", packedValues)
+	}
+
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("open a schema 2 file: %v", err)
+	}
+	defer s.Close()
+	if after := s.Default().digestRecords(t); !bytes.Equal(before, after) {
+		t.Error("the records read otherwise after the migration")
+	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keySchema); string(v) != SchemaVersion {
+			t.Errorf("schema after the migration = %q", v)
+		}
+		return nil
+	})
+	if err := s.Default().Update(func(tx *Tx) error {
+		sub, err := tx.Subscriber(bu, no)
+		if err != nil {
+			return err
+		}
+		sub.Buckets[0].Allowance = money.MustParse("5.00")
+		return tx.PutSubscriber(sub)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Default().View(func(tx *Tx) error {
+		if v := tx.bucket(bucketSubscribers).Get(key(bu, no)); v[0] != packedTag {
+			t.Errorf("the subscriber written again is not packed: %.40q", v)
+		}
+		return nil
+	})
+	if sub, err := s.Default().subscriber(bu, no); err != nil || sub.Buckets[0].Allowance != money.MustParse("5.00") {
+		t.Errorf("subscriber after the write: %v, %v", sub.Buckets[0].Allowance, err)
+	}
+}
+
+// digestRecords lists the sandbox's records of the kinds that a data set
+// fills, packed ones unpacked: what is recorded, however it is packed.
 func (sb *Sandbox) digestRecords(t *testing.T) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	err := sb.View(func(tx *Tx) error {
 		for _, name := range allBuckets {
-			tx.bucket(name).ForEach(func(k, v []byte) error {
-				fmt.Fprintf(&buf, "%s/%x=%x\n", name, k, v)
-				return nil
+			if bytes.Equal(name, bucketDicts) {
+				continue
+			}
+			err := tx.bucket(name).ForEach(func(k, v []byte) error {
+				plain, err := unpack(tx.bucket(bucketDicts), name, v)
+				fmt.Fprintf(&buf, "%s/%x=%x\n", name, k, plain)
+				return err
 			})
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	})

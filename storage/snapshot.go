@@ -14,13 +14,15 @@ import (
 // value, in key order, nested buckets included. Two databases with the same
 // digest hold the same records. The file's bytes are no such measure: bbolt
 // rewrites its meta page on every commit, one that changed nothing included.
+// Packed values are read unpacked and the dictionaries are left out, so
+// that the digest says what is recorded, not how it happens to be packed.
 // The outbox (events and their sequence) is left out: a refused action
 // publishes its FailureEvent and changes nothing else (§10).
 func (s *Store) Digest() ([]byte, error) {
 	h := sha256.New()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			return digestBucket(h, name, b)
+			return digestBucket(h, name, b, nil)
 		})
 	})
 	if err != nil {
@@ -29,18 +31,30 @@ func (s *Store) Digest() ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-// digestBucket writes bucket b, called name, to h. Every part is written
-// with its length first and a tag saying what it is, so that no two
-// different contents write the same bytes.
-func digestBucket(h hash.Hash, name []byte, b *bolt.Bucket) error {
+// digestBucket writes bucket b, called name, to h; dicts holds the
+// dictionaries of b's values when b is a record kind that packs them. Every
+// part is written with its length first and a tag saying what it is, so
+// that no two different contents write the same bytes.
+func digestBucket(h hash.Hash, name []byte, b *bolt.Bucket, dicts *bolt.Bucket) error {
 	field(h, 'B', name)
 	h.Write(binary.BigEndian.AppendUint64(nil, b.Sequence()))
 	err := b.ForEach(func(k, v []byte) error {
 		if v == nil { // a nested bucket
-			if outbox(k) {
+			if outbox(k) || string(k) == string(bucketDicts) {
 				return nil
 			}
-			return digestBucket(h, k, b.Bucket(k))
+			var kindDicts *bolt.Bucket
+			if packed(k) {
+				kindDicts = b.Bucket(bucketDicts)
+			}
+			return digestBucket(h, k, b.Bucket(k), kindDicts)
+		}
+		if dicts != nil {
+			plain, err := unpack(dicts, name, v)
+			if err != nil {
+				return err
+			}
+			v = plain
 		}
 		field(h, 'K', k)
 		field(h, 'V', v)

@@ -19,10 +19,13 @@ import (
 )
 
 // SchemaVersion is the layout of the file's buckets and values. A file
-// written with another version is refused rather than misread; one of
-// version 1 (every record kind at the top, one world) is moved into the
-// default sandbox once, when it is opened.
-const SchemaVersion = "2"
+// written with another version is refused rather than misread. Older ones
+// are brought up to it once, when opened: version 1 (every record kind at
+// the top, one world) is moved into the default sandbox; version 2 (no
+// packed values, see pack.go) needs only its dictionaries' record kind,
+// which addMissingBuckets adds, and its version key: its values are read
+// as they are and packed when next written.
+const SchemaVersion = "3"
 
 // Errors callers compare with errors.Is.
 var (
@@ -59,7 +62,7 @@ var (
 	allBuckets = [][]byte{bucketBusinessUnit, bucketClients, bucketSubscribers,
 		bucketVouchers, bucketActions, bucketIdempotency, bucketIdemExpiry, bucketFaults, bucketByProduct,
 		bucketOperations, bucketOpsByProduct, bucketTransferDays,
-		bucketEvents, bucketSubscriptions, bucketDeliveries, bucketDue}
+		bucketEvents, bucketSubscriptions, bucketDeliveries, bucketDue, bucketDicts}
 )
 
 // lockTimeout bounds the wait for another process's lock on the file: a
@@ -172,7 +175,7 @@ func check(path string) error {
 }
 
 // checkSchema accepts an empty file (to be filled by Load) or one of this
-// schema version or the one before, which migrate moves.
+// schema version or an older one, which migrate brings up to it.
 func (s *Store) checkSchema() error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -182,16 +185,17 @@ func (s *Store) checkSchema() error {
 			}
 			return nil
 		}
-		if v := string(meta.Get(keySchema)); v != SchemaVersion && v != "1" {
+		if v := string(meta.Get(keySchema)); v != SchemaVersion && v != "2" && v != "1" {
 			return fmt.Errorf("schema version %q, want %q", v, SchemaVersion)
 		}
 		return nil
 	})
 }
 
-// migrate moves a file of schema 1, whose record kinds lie at the top
-// level, into the default sandbox: one transaction, each kind moved whole
-// (bbolt moves a bucket by its root, not record by record).
+// migrate brings a file of an older schema version up to this one, in one
+// transaction. Version 1's record kinds, at the top level, are moved into
+// the default sandbox, each kind whole (bbolt moves a bucket by its root,
+// not record by record); version 2's values stay as they are.
 func (s *Store) migrate() error {
 	schema := ""
 	s.db.View(func(tx *bolt.Tx) error {
@@ -200,30 +204,40 @@ func (s *Store) migrate() error {
 		}
 		return nil
 	})
-	if schema != "1" {
+	if schema == "" || schema == SchemaVersion {
 		return nil
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		spaces, err := tx.CreateBucket(bucketSandboxes)
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		ns, err := spaces.CreateBucket([]byte(DefaultSandbox))
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		for _, name := range slices.Concat(allBuckets, keptBuckets) {
-			if tx.Bucket(name) == nil {
-				continue
-			}
-			if err := tx.MoveBucket(name, nil, ns); err != nil {
-				return fmt.Errorf("migrate: move %s: %w", name, err)
+		if schema == "1" {
+			if err := moveIntoDefault(tx); err != nil {
+				return fmt.Errorf("migrate: %w", err)
 			}
 		}
-		// The old meta held the schema alone; the default sandbox's own
-		// record is written by addMissingBuckets.
+		// The default sandbox's own record and the record kinds added
+		// since are written by addMissingBuckets.
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte(SchemaVersion))
 	})
+}
+
+// moveIntoDefault moves schema 1's record kinds into the default sandbox.
+func moveIntoDefault(tx *bolt.Tx) error {
+	spaces, err := tx.CreateBucket(bucketSandboxes)
+	if err != nil {
+		return err
+	}
+	ns, err := spaces.CreateBucket([]byte(DefaultSandbox))
+	if err != nil {
+		return err
+	}
+	for _, name := range slices.Concat(allBuckets, keptBuckets) {
+		if tx.Bucket(name) == nil {
+			continue
+		}
+		if err := tx.MoveBucket(name, nil, ns); err != nil {
+			return fmt.Errorf("move %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // addMissingBuckets gives every sandbox the record kinds added since its

@@ -81,7 +81,7 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 	}{
 		{"garbage", garbage, "not a prepay database or corrupt"},
 		{"another program's bbolt file", foreign, `holds bucket "other" but no schema`},
-		{"other schema version", oldSchema, `schema version "0", want "2"`},
+		{"other schema version", oldSchema, `schema version "0", want "3"`},
 		{"directory", dir, "is a directory"},
 	}
 	for _, tc := range tests {

@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -21,12 +20,28 @@ type Tx struct {
 	// memo, when set, spares decoding a subscriber value read before.
 	memo  *memo
 	space string // the sandbox's id, the memo's namespace
+	// plain stores values unpacked and makes no dictionaries (pack.go): a
+	// data set's records, often written otherwise than prepay writes them
+	// (another zone's offsets), would make poor dictionaries for the
+	// records that follow.
+	plain bool
 }
 
 // bucket returns the record kind name of the transaction's sandbox. Every
 // access to a record goes through it, so no key, id or path can reach
 // another sandbox's records.
 func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.ns.Bucket(name) }
+
+// appendTo returns record kind name, to add records whose keys come after
+// most of its others (a sequence, a time). bbolt splits a full page in
+// half, and a half that no later key falls into stays half empty: such
+// kinds fill their pages whole before splitting them instead, which halves
+// what their records take of the file.
+func (t *Tx) appendTo(name []byte) *bolt.Bucket {
+	b := t.bucket(name)
+	b.FillPercent = 1
+	return b
+}
 
 // Keys join their parts with a 0x00 byte, which no id, code or key may hold,
 // so that one record kind's prefix scans never run into a longer id.
@@ -47,21 +62,19 @@ func key(parts ...string) []byte {
 	return k
 }
 
-func decode(data []byte, v any) error { return json.Unmarshal(data, v) }
-
 func (t *Tx) get(bucket, k []byte, v any) error {
 	data := t.bucket(bucket).Get(k)
 	if data == nil {
 		return ErrNotFound
 	}
-	if err := decode(data, v); err != nil {
+	if err := t.decode(bucket, data, v); err != nil {
 		return fmt.Errorf("decode %s %q: %w", bucket, k, err)
 	}
 	return nil
 }
 
 func (t *Tx) put(bucket, k []byte, v any) error {
-	data, err := json.Marshal(v)
+	data, err := t.encode(bucket, v)
 	if err != nil {
 		return fmt.Errorf("encode %s %q: %w", bucket, k, err)
 	}
@@ -79,7 +92,7 @@ func (t *Tx) Clients() ([]Client, error) {
 	var out []Client
 	err := t.bucket(bucketClients).ForEach(func(k, v []byte) error {
 		var c Client
-		if err := decode(v, &c); err != nil {
+		if err := t.decode(bucketClients, v, &c); err != nil {
 			return fmt.Errorf("decode client %q: %w", k, err)
 		}
 		out = append(out, c)
@@ -100,7 +113,9 @@ func (t *Tx) Subscriber(bu, serviceNo string) (Subscriber, error) {
 	if data == nil {
 		return Subscriber{}, ErrNotFound
 	}
-	s, err := t.memo.subscriber(t.space, k, data)
+	s, err := t.memo.subscriber(t.space, k, data, func(data []byte, v any) error {
+		return t.decode(bucketSubscribers, data, v)
+	})
 	if err != nil {
 		return Subscriber{}, fmt.Errorf("decode %s %q: %w", bucketSubscribers, k, err)
 	}
@@ -127,7 +142,18 @@ func (t *Tx) PutSubscriber(s Subscriber) error {
 	if err := t.indexProduct(s); err != nil {
 		return err
 	}
-	return t.put(bucketSubscribers, key(s.BusinessID, s.ServiceNo), s)
+	k := key(s.BusinessID, s.ServiceNo)
+	data, err := t.encode(bucketSubscribers, s)
+	if err != nil {
+		return fmt.Errorf("encode %s %q: %w", bucketSubscribers, k, err)
+	}
+	if err := t.bucket(bucketSubscribers).Put(k, data); err != nil {
+		return err
+	}
+	if t.memo != nil {
+		t.memo.remember(t.space, k, data, s)
+	}
+	return nil
 }
 
 // DeleteSubscriber removes a subscriber; ErrNotFound if there is none.
@@ -177,7 +203,7 @@ func actionKey(prefix []byte, at time.Time, seq uint64) []byte {
 
 // AddAction records a balance action, giving it the next sequence number.
 func (t *Tx) AddAction(a *Action) error {
-	b := t.bucket(bucketActions)
+	b := t.appendTo(bucketActions)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
@@ -223,7 +249,7 @@ func (t *Tx) Actions(w ActionWindow) (actions []Action, total int, err error) {
 			continue
 		}
 		var a Action
-		if err := decode(v, &a); err != nil {
+		if err := t.decode(bucketActions, v, &a); err != nil {
 			return nil, 0, fmt.Errorf("decode action %x: %w", k, err)
 		}
 		actions = append(actions, a)
@@ -245,7 +271,7 @@ func (t *Tx) PutIdempotency(r Idempotency) error {
 		return err
 	}
 	tk := binary.BigEndian.AppendUint64(nil, uint64(r.Created.UnixMilli()))
-	return t.bucket(bucketIdemExpiry).Put(append(tk, k...), nil)
+	return t.appendTo(bucketIdemExpiry).Put(append(tk, k...), nil)
 }
 
 // PurgeIdempotency deletes at most max records created before cutoff,
@@ -263,7 +289,7 @@ func (t *Tx) PurgeIdempotency(cutoff time.Time, max int) (int, error) {
 		recKey := append([]byte(nil), k[8:]...)
 		var r Idempotency
 		if data := records.Get(recKey); data != nil {
-			if err := decode(data, &r); err == nil && uint64(r.Created.UnixMilli()) < limit {
+			if err := t.decode(bucketIdempotency, data, &r); err == nil && uint64(r.Created.UnixMilli()) < limit {
 				if err := records.Delete(recKey); err != nil {
 					return n, err
 				}
