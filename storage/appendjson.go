@@ -52,8 +52,6 @@ func appendString(b []byte, s string) []byte {
 
 func (w *jsonWriter) uint(n uint64) { w.b = strconv.AppendUint(w.b, n, 10) }
 
-func (w *jsonWriter) int(n int) { w.b = strconv.AppendInt(w.b, int64(n), 10) }
-
 func (w *jsonWriter) amount(a money.Amount) { w.b = a.AppendText(w.b) }
 
 // errYear is json.Marshal's refusal of a time it cannot write.

@@ -37,9 +37,8 @@ func newMemo() *memo { return &memo{entries: map[string]*memoEntry{}} }
 // copy of its own: from the memo when the memo holds these very bytes,
 // else with decode.
 func (m *memo) subscriber(space string, k, data []byte, decode func([]byte, any) error) (Subscriber, error) {
-	mk := string(append(append([]byte(space), sep), k...))
 	m.mu.Lock()
-	e := m.entries[mk]
+	e := m.entries[string(append(append([]byte(space), sep), k...))]
 	m.mu.Unlock()
 	if e != nil && bytes.Equal(e.raw, data) {
 		return e.sub.clone(), nil
