@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,10 +59,14 @@ type jsonAppender interface {
 	appendJSON([]byte) ([]byte, error)
 }
 
-// packable is a record that says which family its values pack against.
+// packable is a record that says which family its values pack against. A
+// subscriber's family is its key, spelled so that no two keys share one
+// (see rewritten).
 type packable interface{ family() string }
 
-func (s Subscriber) family() string  { return s.ServiceInternalID }
+func (s Subscriber) family() string {
+	return strconv.Itoa(len(s.BusinessID)) + ":" + s.BusinessID + s.ServiceNo
+}
 func (a Action) family() string      { return a.ProductID }
 func (o Operation) family() string   { return o.Type + "|" + o.Party.ProductID }
 func (r Idempotency) family() string { return r.ClientID + "|" + r.BusinessID }
@@ -140,7 +145,32 @@ func (t *Tx) pack(kind []byte, family string, data []byte) ([]byte, error) {
 	if err := dicts.Put(dictKey(kind, family, ver), data); err != nil {
 		return nil, fmt.Errorf("dictionary of %s %q: %w", kind, family, err)
 	}
+	if rewritten(kind) && ver > 1 {
+		// The one value that used the version before is being replaced.
+		if err := dicts.Delete(dictKey(kind, family, ver-1)); err != nil {
+			return nil, fmt.Errorf("dictionary of %s %q: %w", kind, family, err)
+		}
+	}
 	return t.packWith(kind, family, ver, data, data), nil
+}
+
+// rewritten reports whether kind's families are each one record, rewritten
+// in place (a subscriber's family is its own key): a dictionary its value
+// no longer uses is used by none, and is deleted, so that a service
+// rewritten in ever new shapes keeps one dictionary, not one a shape.
+func rewritten(kind []byte) bool { return bytes.Equal(kind, bucketSubscribers) }
+
+// dropDicts deletes every dictionary of family for kind: the family's one
+// record is deleted.
+func (t *Tx) dropDicts(kind []byte, family string) error {
+	prefix := append(key(string(kind), family), sep)
+	c := t.bucket(bucketDicts).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+4 && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *Tx) packWith(kind []byte, family string, ver uint32, dict, data []byte) []byte {

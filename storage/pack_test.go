@@ -198,3 +198,54 @@ func TestUnpackRefusesDamage(t *testing.T) {
 		})
 	}
 }
+
+// TestRewrittenServiceKeepsOneDictionary: a service rewritten in ever new
+// shapes keeps one dictionary, and deleting it deletes that too.
+func TestRewrittenServiceKeepsOneDictionary(t *testing.T) {
+	s := openDemo(t)
+	const bu, no = "JM", "18765544355"
+	sub, err := s.Default().subscriber(bu, no)
+	if err != nil {
+		t.Fatal(err)
+	}
+	family := sub.family()
+	dicts := func() (n int) {
+		s.Default().View(func(tx *Tx) error {
+			prefix := append(key(string(bucketSubscribers), family), sep)
+			c := tx.bucket(bucketDicts).Cursor()
+			for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+4 && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	for shape := range 10 {
+		if err := s.Default().Update(func(tx *Tx) error {
+			sub, err := tx.Subscriber(bu, no)
+			if err != nil {
+				return err
+			}
+			// Each shape renames every bucket: nothing of the one before packs.
+			for i := range sub.Buckets {
+				sub.Buckets[i].Name = fmt.Sprintf("shape %d bucket %d %0100d", shape, i, shape)
+			}
+			return tx.PutSubscriber(sub)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := dicts(); n != 1 {
+			t.Fatalf("after shape %d: %d dictionaries of the service, want 1", shape, n)
+		}
+		got, err := s.Default().subscriber(bu, no)
+		if err != nil || got.Buckets[3].Name != fmt.Sprintf("shape %d bucket 3 %0100d", shape, shape) {
+			t.Fatalf("after shape %d: read %q, %v", shape, got.Buckets[3].Name, err)
+		}
+	}
+	if err := s.Default().Update(func(tx *Tx) error { return tx.DeleteSubscriber(bu, no) }); err != nil {
+		t.Fatal(err)
+	}
+	if n := dicts(); n != 0 {
+		t.Errorf("%d dictionaries of the deleted service, want 0", n)
+	}
+}

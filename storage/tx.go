@@ -173,6 +173,9 @@ func (t *Tx) DeleteSubscriber(bu, serviceNo string) error {
 	if err := t.unindexProduct(bu, serviceNo); err != nil {
 		return err
 	}
+	if err := t.dropDicts(bucketSubscribers, Subscriber{BusinessID: bu, ServiceNo: serviceNo}.family()); err != nil {
+		return err
+	}
 	return b.Delete(k)
 }
 
