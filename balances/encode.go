@@ -1,7 +1,6 @@
 package balances
 
 import (
-	"encoding/json"
 	"time"
 
 	"prepay/money"
@@ -37,9 +36,9 @@ func encode(sub storage.Subscriber, bu storage.BusinessUnit, now time.Time, data
 	b = append(b, `{"accountNo":`...)
 	b = appendAccountNo(b, sub.AccountNo)
 	b = append(b, `,"sourceBSS":`...)
-	b = appendString(b, bu.SourceBSS)
+	b = tmf.AppendString(b, bu.SourceBSS)
 	b = append(b, `,"serviceNo":`...)
-	b = appendString(b, sub.ServiceNo)
+	b = tmf.AppendString(b, sub.ServiceNo)
 	b = append(b, `,"balances":[`...)
 	first := true
 	for _, bucket := range sub.Buckets {
@@ -61,7 +60,7 @@ func encode(sub storage.Subscriber, bu storage.BusinessUnit, now time.Time, data
 
 func appendFigures(b []byte, f figures, loc *time.Location) []byte {
 	b = append(b, `{"categoryName":`...)
-	b = appendString(b, f.name)
+	b = tmf.AppendString(b, f.name)
 	b = appendQuantity(b, "allowance", f.allowance, f.unit)
 	b = appendQuantity(b, "rollover", f.rollover, f.unit)
 	b = appendQuantity(b, "totalAllowance", f.totalAllowance, f.unit)
@@ -84,7 +83,7 @@ func appendQuantity(b []byte, name string, a money.Amount, unit string) []byte {
 	b = append(b, `,"`...)
 	b = append(b, name...)
 	b = append(b, `Unit":`...)
-	return appendString(b, unit)
+	return tmf.AppendString(b, unit)
 }
 
 // appendAccountNo writes the account as a JSON number, as the seed does.
@@ -96,7 +95,7 @@ func appendAccountNo(b []byte, account string) []byte {
 	if isJSONInteger(account) {
 		return append(b, account...)
 	}
-	return appendString(b, account)
+	return tmf.AppendString(b, account)
 }
 
 // isJSONInteger reports whether s reads the same as a JSON number: digits,
@@ -111,19 +110,4 @@ func isJSONInteger(s string) bool {
 		}
 	}
 	return true
-}
-
-// appendString writes s as a JSON string. Names and units are almost always
-// plain ASCII and are copied as they are; anything that needs escaping is
-// left to encoding/json, which has the rules right.
-func appendString(b []byte, s string) []byte {
-	for i := range len(s) {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			quoted, _ := json.Marshal(s) // a string always encodes
-			return append(b, quoted...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"prepay/money"
+	"prepay/tmf"
 )
 
 // The records a top-up writes — its service, its history record and its
@@ -32,23 +33,7 @@ func (w *jsonWriter) key(k string, first bool) {
 	w.b = append(w.b, '"', ':')
 }
 
-func (w *jsonWriter) str(s string) { w.b = appendString(w.b, s) }
-
-// appendString appends s as json.Marshal encodes a string. A string of
-// printable ASCII that json.Marshal leaves as it is (no quote, backslash
-// or HTML character) is copied; any other is left to json.Marshal itself,
-// whose escaping is then exactly its own.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+func (w *jsonWriter) str(s string) { w.b = tmf.AppendString(w.b, s) }
 
 func (w *jsonWriter) uint(n uint64) { w.b = strconv.AppendUint(w.b, n, 10) }
 

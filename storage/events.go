@@ -101,11 +101,11 @@ func appendEnvelope(b []byte, seq uint64, e NewEvent, res []byte) []byte {
 	b = append(b, `","eventTime":"`...)
 	b = append(b, tmf.FormatMillis(e.Time, e.Loc)...)
 	b = append(b, `","eventType":`...)
-	b = appendString(b, e.Type)
+	b = tmf.AppendString(b, e.Type)
 	b = append(b, `,"correlationId":`...)
-	b = appendString(b, e.CorrelationID)
+	b = tmf.AppendString(b, e.CorrelationID)
 	b = append(b, `,"domain":"`+EventDomain+`","event":{`...)
-	b = appendString(b, e.Name)
+	b = tmf.AppendString(b, e.Name)
 	b = append(b, ':')
 	b = append(b, res...)
 	return append(b, "}}"...)
@@ -117,16 +117,16 @@ func (e Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendUint(b, e.Seq, 10)
 	b = append(b, `,"businessId":`...)
-	b = appendString(b, e.BusinessID)
+	b = tmf.AppendString(b, e.BusinessID)
 	b = append(b, `,"type":`...)
-	b = appendString(b, e.Type)
+	b = tmf.AppendString(b, e.Type)
 	if len(e.ProductIDs) > 0 {
 		b = append(b, `,"productIds":[`...)
 		for i, p := range e.ProductIDs {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, p)
+			b = tmf.AppendString(b, p)
 		}
 		b = append(b, ']')
 	}

@@ -139,3 +139,20 @@ func describe(t reflect.Type) string {
 	}
 	return "an object"
 }
+
+// AppendString appends s as json.Marshal encodes a string, for the
+// encoders written by hand. A string of printable ASCII that json.Marshal
+// leaves as it is (no quote, backslash, control or HTML character) is
+// copied; any other is left to json.Marshal itself, whose escaping is then
+// exactly its own.
+func AppendString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			quoted, _ := json.Marshal(s) // a string always encodes
+			return append(b, quoted...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
