@@ -18,17 +18,7 @@ var checkMB = flag.Int("checkmb", 64, "size in MB of the file BenchmarkOpenCheck
 // costs per 100 MB. Run: go test ./storage -run '^$' -bench OpenCheck -checkmb 100.
 func BenchmarkOpenCheck(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "big.db")
-	s, err := Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ds, err := ParseDataSet(Demo)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Load(ds, testNow); err != nil {
-		b.Fatal(err)
-	}
+	s := openDemoAt(b, path)
 	// Vouchers of about 200 bytes each, 10,000 to a transaction.
 	for n := 0; ; n++ {
 		size, _ := s.Size()

@@ -53,14 +53,7 @@ func stored(t *testing.T, tx *Tx, bu, product string) []byte {
 // back as it was written, across a restart.
 func TestPackedRecordsReadAsWritten(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "prepay.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, _ := ParseDataSet(Demo)
-	if err := s.Load(ds, testNow); err != nil {
-		t.Fatal(err)
-	}
+	s := openDemoAt(t, path)
 	sub, err := s.Default().subscriber("JM", "18765544355")
 	if err != nil {
 		t.Fatal(err)

@@ -67,17 +67,7 @@ func TestProductIndex(t *testing.T) {
 // index existed: Open builds it from the subscribers.
 func TestProductIndexFilledOnOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "prepay.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := ParseDataSet(Demo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Load(ds, testNow); err != nil {
-		t.Fatal(err)
-	}
+	s := openDemoAt(t, path)
 	s.Close()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {

@@ -97,14 +97,7 @@ func TestEveryKeyInItsNamespace(t *testing.T) {
 // sandbox's, unchanged, and it is of schema 2.
 func TestMigrateSchemaOne(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, _ := ParseDataSet(Demo)
-	if err := s.Load(ds, testNow); err != nil {
-		t.Fatal(err)
-	}
+	s := openDemoAt(t, path)
 	before := s.Default().digestRecords(t)
 	s.Close()
 
@@ -152,14 +145,7 @@ func TestMigrateSchemaOne(t *testing.T) {
 // of this schema, and a value written again is packed.
 func TestMigrateSchemaTwo(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, _ := ParseDataSet(Demo)
-	if err := s.Load(ds, testNow); err != nil {
-		t.Fatal(err)
-	}
+	s := openDemoAt(t, path)
 	const bu, no = "JM", "18765544355" // 31 buckets: packed
 	if err := s.Default().Update(func(tx *Tx) error {
 		sub, err := tx.Subscriber(bu, no)

@@ -22,7 +22,14 @@ var testNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 
 func openDemo(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "prepay.db"))
+	return openDemoAt(t, filepath.Join(t.TempDir(), "prepay.db"))
+}
+
+// openDemoAt is openDemo on the file at path, which the test may close and
+// open again itself.
+func openDemoAt(t testing.TB, path string) *Store {
+	t.Helper()
+	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
