@@ -100,6 +100,13 @@ func (g gen) operation() Operation {
 	return o
 }
 
+func (g gen) idempotency() Idempotency {
+	bodies := [][]byte{nil, {}, []byte(`{"status":"ok","buckets":[{"id":"1","name":"Main \"A\""}]}`), []byte(g.str()), {0xff, 0xfe, 'x'}}
+	fingerprints := [][]byte{nil, {}, {1, 2, 3, 0xff}}
+	return Idempotency{ClientID: g.str(), BusinessID: g.str(), Key: g.str(), Fingerprint: fingerprints[g.r.IntN(3)],
+		Status: []int{0, 200, 404, -1}[g.r.IntN(4)], Body: bodies[g.r.IntN(5)], Created: g.time()}
+}
+
 // TestAppendJSONIsJSONMarshal: for thousands of random records, each
 // hand encoder writes what json.Marshal writes, byte for byte.
 func TestAppendJSONIsJSONMarshal(t *testing.T) {
@@ -111,6 +118,7 @@ func TestAppendJSONIsJSONMarshal(t *testing.T) {
 		{"Subscriber", func() jsonAppender { return g.subscriber() }},
 		{"Action", func() jsonAppender { return g.action() }},
 		{"Operation", func() jsonAppender { return g.operation() }},
+		{"Idempotency", func() jsonAppender { return g.idempotency() }},
 	}
 	for _, m := range makers {
 		t.Run(m.name, func(t *testing.T) {
@@ -141,6 +149,7 @@ func TestAppendJSONRefusesWhatJSONMarshalRefuses(t *testing.T) {
 		Action{ConfirmationDate: late},
 		Operation{Moves: []Move{{ExpiryAfter: late}}},
 		Operation{Recurring: &Recurring{Start: late}},
+		Idempotency{Created: late},
 	} {
 		if _, err := json.Marshal(rec); err == nil {
 			t.Fatalf("json.Marshal(%T) accepted year 10000: the test tests nothing", rec)

@@ -77,11 +77,10 @@ func (t *Tx) AddEvent(e NewEvent) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	res, err := json.Marshal(e.Resource)
+	env, err := appendEnvelope(make([]byte, 0, 2048), seq, e)
 	if err != nil {
 		return Event{}, fmt.Errorf("encode %s: %w", e.Type, err)
 	}
-	env := appendEnvelope(make([]byte, 0, len(res)+256), seq, e, res)
 	ev := Event{Seq: seq, BusinessID: e.BusinessID, Type: e.Type, ProductIDs: e.ProductIDs, Envelope: env}
 	t.appendTo(bucketEvents) // the put below writes through the same bucket
 	if err := t.put(bucketEvents, eventKey(e.BusinessID, seq), ev); err != nil {
@@ -91,24 +90,42 @@ func (t *Tx) AddEvent(e NewEvent) (Event, error) {
 	return ev, nil
 }
 
-// appendEnvelope appends the envelope of event seq, e with its resource
-// encoded as res, to b: what json.Marshal gives for the envelope, byte for
-// byte, assembled by hand so that the resource — the largest part, which
-// json.Marshal has already checked and compacted — is not scanned again.
-func appendEnvelope(b []byte, seq uint64, e NewEvent, res []byte) []byte {
+// appendsJSON is a resource that encodes itself as json.Marshal would
+// (ledger.ActionResource): the largest part of an event, encoded inside
+// the write transaction.
+type appendsJSON interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
+// appendEnvelope appends the envelope of event seq to b: what json.Marshal
+// gives for it, byte for byte, assembled by hand so that the resource is
+// encoded once, straight into the envelope, and never scanned again.
+func appendEnvelope(b []byte, seq uint64, e NewEvent) ([]byte, error) {
 	b = append(b, `{"eventId":"`...)
 	b = strconv.AppendUint(b, seq, 10)
-	b = append(b, `","eventTime":"`...)
-	b = append(b, tmf.FormatMillis(e.Time, e.Loc)...)
-	b = append(b, `","eventType":`...)
+	b = append(b, `","eventTime":`...)
+	w := tmf.JSONWriter{B: b}
+	w.Millis(tmf.Millis{Time: e.Time, Loc: e.Loc})
+	b = append(w.B, `,"eventType":`...)
 	b = tmf.AppendString(b, e.Type)
 	b = append(b, `,"correlationId":`...)
 	b = tmf.AppendString(b, e.CorrelationID)
 	b = append(b, `,"domain":"`+EventDomain+`","event":{`...)
 	b = tmf.AppendString(b, e.Name)
 	b = append(b, ':')
-	b = append(b, res...)
-	return append(b, "}}"...)
+	if a, ok := e.Resource.(appendsJSON); ok {
+		var err error
+		if b, err = a.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	} else {
+		res, err := json.Marshal(e.Resource)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, res...)
+	}
+	return append(b, "}}"...), nil
 }
 
 // appendJSON appends e as json.Marshal encodes it, byte for byte, without

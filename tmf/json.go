@@ -141,18 +141,31 @@ func describe(t reflect.Type) string {
 }
 
 // AppendString appends s as json.Marshal encodes a string, for the
-// encoders written by hand. A string of printable ASCII that json.Marshal
-// leaves as it is (no quote, backslash, control or HTML character) is
-// copied; any other is left to json.Marshal itself, whose escaping is then
-// exactly its own.
+// encoders written by hand. Printable ASCII is copied, with quotes and
+// backslashes escaped as json.Marshal escapes them (a stored answer is
+// JSON, full of quotes); a string with any other character that
+// json.Marshal escapes or checks (controls, HTML characters, anything past
+// ASCII) is left to json.Marshal itself, whose escaping is then exactly its
+// own.
 func AppendString(b []byte, s string) []byte {
 	for i := range len(s) {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&' {
 			quoted, _ := json.Marshal(s) // a string always encodes
 			return append(b, quoted...)
 		}
 	}
 	b = append(b, '"')
-	b = append(b, s...)
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] != '"' && s[j] != '\\' {
+			j++
+		}
+		b = append(b, s[i:j]...)
+		if j < len(s) {
+			b = append(b, '\\', s[j])
+			j++
+		}
+		i = j
+	}
 	return append(b, '"')
 }

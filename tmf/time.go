@@ -46,8 +46,12 @@ type Millis struct {
 }
 
 // MarshalJSON writes the time as a JSON string in the TMF format.
-func (m Millis) MarshalJSON() ([]byte, error) {
-	return append(append([]byte{'"'}, FormatMillis(m.Time, m.Loc)...), '"'), nil
+func (m Millis) MarshalJSON() ([]byte, error) { return m.appendJSON(nil), nil }
+
+func (m Millis) appendJSON(b []byte) []byte {
+	b = append(b, '"')
+	b = m.Time.In(m.Loc).AppendFormat(b, layoutMillis)
+	return append(b, '"')
 }
 
 // ParseQueryTime reads a time as the history query accepts it: local time in

@@ -414,7 +414,7 @@ func TestLOB(t *testing.T) {
 
 // TestAppendString: the hand encoders' strings are encoding/json's.
 func TestAppendString(t *testing.T) {
-	tests := []string{"", "Data 3MB", `say "hi"`, `back\slash`, "tab\there", "Minutos de día", "<b>&", "\u2028", "bad \xff utf-8"}
+	tests := []string{"", "Data 3MB", `say "hi"`, `back\slash`, `"`, `\`, `\"\\""`, `{"a":"b\"c"}`, "tab\there", "Minutos de día", "<b>&", "\u2028", "bad \xff utf-8"}
 	for _, s := range tests {
 		t.Run(s, func(t *testing.T) {
 			want, _ := json.Marshal(s)
