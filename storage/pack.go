@@ -78,12 +78,18 @@ func (e Event) family() string {
 }
 
 // encode returns v as the value stored in kind: its JSON, packed when v is
-// packable and long enough.
+// packable and long enough. A record that encodes itself is written into a
+// reused buffer, of which only the packed value, or an exact copy, is
+// kept: growing a buffer from nothing for each record was most of what a
+// top-up allocated.
 func (t *Tx) encode(kind []byte, v any) ([]byte, error) {
 	var data []byte
 	var err error
 	if a, ok := v.(jsonAppender); ok {
-		data, err = a.appendJSON(make([]byte, 0, 1024))
+		buf := scratch.Get().(*[]byte)
+		defer scratch.Put(buf)
+		data, err = a.appendJSON((*buf)[:0])
+		*buf = data[:0]
 	} else {
 		data, err = json.Marshal(v)
 	}
@@ -92,10 +98,13 @@ func (t *Tx) encode(kind []byte, v any) ([]byte, error) {
 	}
 	p, ok := v.(packable)
 	if !ok || len(data) < packMin || t.plain {
-		return data, nil
+		return bytes.Clone(data), nil
 	}
 	return t.pack(kind, p.family(), data)
 }
+
+// scratch holds the buffers encode writes JSON into.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // decode decodes value data of kind into v, unpacking it first if packed.
 func (t *Tx) decode(kind, data []byte, v any) error {
@@ -115,7 +124,8 @@ func dictKey(kind []byte, family string, ver uint32) []byte {
 
 // pack returns data, a value of kind in family, packed against the
 // family's newest dictionary, making one of data when there is none or
-// data packs poorly against it.
+// data packs poorly against it. data is encode's buffer: what is kept of
+// it is copied.
 func (t *Tx) pack(kind []byte, family string, data []byte) ([]byte, error) {
 	dicts := t.bucket(bucketDicts)
 	prefix := append(key(string(kind), family), sep)
@@ -139,9 +149,10 @@ func (t *Tx) pack(kind []byte, family string, data []byte) ([]byte, error) {
 		}
 	}
 	if ver == ^uint32(0) {
-		return data, nil // no versions left: stored plain
+		return bytes.Clone(data), nil // no versions left: stored plain
 	}
 	ver++
+	data = bytes.Clone(data) // the dictionary, stored
 	if err := dicts.Put(dictKey(kind, family, ver), data); err != nil {
 		return nil, fmt.Errorf("dictionary of %s %q: %w", kind, family, err)
 	}
