@@ -101,7 +101,7 @@ u1=$(RUN=c SERVICE=18765544355 measure "top-up, 31 buckets" 1 "$work/topup.lua" 
 u64=$(RUN=d SERVICE=18765544355 measure "top-up, 31 buckets" "$WRITE_CONNS" "$work/topup.lua" "$base/bot-ux/v1/JM/topupBalance")
 stop
 size2=$(used "$db")
-read -r _ serial _ batch < <("$work/figures" raw -dir "$work" -d "${secs}s" -callers "$WRITE_CONNS")
+read -r _ serial _ batch _ layout < <("$work/figures" raw -dir "$work" -d "${secs}s" -callers "$WRITE_CONNS")
 n31=$(( $(field "$u1" 7) - $(field "$u1" 6) + $(field "$u64" 7) - $(field "$u64" 6) ))
 growth=$(awk -v a="$size1" -v b="$size2" -v n="$n31" 'BEGIN { printf "%.0f", (b - a) / n * 100000 / 1e6 }')
 
@@ -123,12 +123,13 @@ $(nproc) cores, $(go version | cut -d' ' -f3), wrk 2 threads, $DURATION a row; r
 $(row "$rh" "1.00 × /healthz")
 $(row "$r0" "$(ratio "$(field "$r0" 3)" "$hz") × /healthz")
 $(row "$r31" "$(ratio "$(field "$r31" 3)" "$hz") × /healthz")
-$(row "$t1" "$(ratio "$(field "$t1" 3)" "$serial") × raw serial")
-$(row "$u1" "$(ratio "$(field "$u1" 3)" "$serial") × raw serial")
+$(row "$t1" "$(ratio "$(field "$t1" 3)" "$serial") × raw serial ($(ratio "$(field "$t1" 3)" "$layout") × layout)")
+$(row "$u1" "$(ratio "$(field "$u1" 3)" "$serial") × raw serial ($(ratio "$(field "$u1" 3)" "$layout") × layout)")
 $(row "$t64" "$(ratio "$(field "$t64" 3)" "$batch") × raw Batch")
 $(row "$u64" "$(ratio "$(field "$u64" 3)" "$batch") × raw Batch")
 | raw bbolt, serial \`db.Update\` | 1 | ${serial} | | | | |
 | raw bbolt, \`db.Batch\` | $WRITE_CONNS | ${batch} | | | | |
+| raw bbolt, serial, one put in each of a top-up's 8 kinds (layout) | 1 | ${layout} | $(ratio "$layout" "$serial") × raw serial | | | |
 
 | figure | value |
 |---|---|

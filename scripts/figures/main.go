@@ -2,7 +2,9 @@
 // measure. Subcommands:
 //
 //	raw -dir D -d 5s          raw bbolt on D's disk: serial db.Update commits
-//	                          of one small put, then db.Batch with 64 callers
+//	                          of one small put, then db.Batch with 64 callers,
+//	                          then serial commits of one put in each of as
+//	                          many nested buckets as a top-up writes kinds
 //	size FILE                 bytes of FILE in use (bbolt's high-water mark)
 //	check FILE                milliseconds bbolt's Tx.Check takes on FILE
 //	                          (the start-up's whole-file check alone)
@@ -115,8 +117,80 @@ func raw(args []string) error {
 		return err
 	}
 	batch := float64(total.Load()) / time.Since(start).Seconds()
-	fmt.Printf("serial %.0f batch %.0f\n", serial, batch)
+
+	layout, err := rawLayout(filepath.Join(*dir, "layout.db"), *d, value)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("serial %.0f batch %.0f layout %.0f\n", serial, batch, layout)
 	return nil
+}
+
+// topupKinds is how many record kinds a top-up writes: the service, the
+// due index (its bucket's new expiry), the history record, the operation
+// and its product index, the event, and the idempotency record and its
+// time index.
+const topupKinds = 8
+
+// rawLayout measures serial commits of openLayout's file for d: the least a
+// commit with a top-up's layout costs on this disk, with no encoding at all.
+func rawLayout(path string, d time.Duration, value []byte) (float64, error) {
+	os.Remove(path)
+	defer os.Remove(path)
+	db, commit, err := openLayout(path, value)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	n, start := 0, time.Now()
+	for time.Since(start) < d {
+		if err := commit(); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// openLayout makes a bbolt file at path of topupKinds buckets nested as a
+// sandbox's kinds are, each already holding enough records to be a tree of
+// more than one page, and returns it with commit: one commit that puts
+// value once at the end of each.
+func openLayout(path string, value []byte) (*bolt.DB, func() error, error) {
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	const prefill = 10000
+	seq := uint64(0)
+	putAll := func(tx *bolt.Tx, n int) error {
+		sb, err := tx.CreateBucketIfNotExists([]byte("sandboxes"))
+		if err != nil {
+			return err
+		}
+		ns, err := sb.CreateBucketIfNotExists([]byte("default"))
+		if err != nil {
+			return err
+		}
+		for range n {
+			seq++
+			for k := range topupKinds {
+				b, err := ns.CreateBucketIfNotExists([]byte{byte('a' + k)})
+				if err != nil {
+					return err
+				}
+				if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), value); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return putAll(tx, prefill) }); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, func() error { return db.Update(func(tx *bolt.Tx) error { return putAll(tx, 1) }) }, nil
 }
 
 // size prints the bytes of a bbolt file in use: its pages up to the
