@@ -35,48 +35,18 @@ func TestActionResourceAppendJSON(t *testing.T) {
 	}
 	quantity := func() tmf.Quantity { return tmf.Quantity{Amount: amount(), Units: str()} }
 	n := func() int { return r.IntN(4) - 1 } // -1: a nil slice
-	refs := func() []Ref {
-		k := n()
-		if k < 0 {
-			return nil
-		}
-		out := make([]Ref, k)
-		for i := range out {
-			out[i] = Ref{ID: str(), Name: str()}
-		}
-		return out
-	}
-	msisdns := func() []MSISDN {
-		k := n()
-		if k < 0 {
-			return nil
-		}
-		out := make([]MSISDN, k)
-		for i := range out {
-			out[i] = MSISDN{Type: str(), Value: str()}
-		}
-		return out
-	}
+	refs := func() []Ref { return some(n(), func() Ref { return Ref{ID: str(), Name: str()} }) }
+	msisdns := func() []MSISDN { return some(n(), func() MSISDN { return MSISDN{Type: str(), Value: str()} }) }
 	impacted := func() []Impacted {
-		k := n()
-		if k < 0 {
-			return nil
-		}
-		out := make([]Impacted, k)
-		for i := range out {
-			out[i].Type = str()
-			if m := n(); m >= 0 {
-				out[i].Items = make([]ImpactedItem, m)
-				for j := range out[i].Items {
-					it := ImpactedItem{ID: str(), BaseType: str(), Name: str(), UsageType: str(), Amount: quantity()}
-					if pick(2) {
-						it.ValidFor = &tmf.ValidFor{EndDateTime: millis()}
-					}
-					out[i].Items[j] = it
+		return some(n(), func() Impacted {
+			return Impacted{Type: str(), Items: some(n(), func() ImpactedItem {
+				it := ImpactedItem{ID: str(), BaseType: str(), Name: str(), UsageType: str(), Amount: quantity()}
+				if pick(2) {
+					it.ValidFor = &tmf.ValidFor{EndDateTime: millis()}
 				}
-			}
-		}
-		return out
+				return it
+			})}
+		})
 	}
 
 	for i := range 3000 {
@@ -98,6 +68,18 @@ func TestActionResourceAppendJSON(t *testing.T) {
 		same(t, i, res)
 	}
 
+}
+
+// some returns k values of item, or nil when k is negative.
+func some[T any](k int, item func() T) []T {
+	if k < 0 {
+		return nil
+	}
+	out := make([]T, k)
+	for i := range out {
+		out[i] = item()
+	}
+	return out
 }
 
 // same fails unless res.AppendJSON gives what json.Marshal gives.
