@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -412,7 +413,9 @@ func TestLOB(t *testing.T) {
 	}
 }
 
-// TestAppendString: the hand encoders' strings are encoding/json's.
+// TestAppendString: the hand encoders' strings are encoding/json's: the
+// listed ones, and thousands of random strings of every byte, weighted
+// toward the quotes and backslashes it escapes itself.
 func TestAppendString(t *testing.T) {
 	tests := []string{"", "Data 3MB", `say "hi"`, `back\slash`, `"`, `\`, `\"\\""`, `{"a":"b\"c"}`, "tab\there", "Minutos de día", "<b>&", "\u2028", "bad \xff utf-8"}
 	for _, s := range tests {
@@ -422,5 +425,21 @@ func TestAppendString(t *testing.T) {
 				t.Errorf("AppendString(%q) differs from encoding/json (-want +got):\n%s", s, diff)
 			}
 		})
+	}
+	r := rand.New(rand.NewPCG(19, 7))
+	alphabet := []byte("ab\"\\\"\\ <&>\x00\x1f\x7f\xc3\xa9\xff")
+	for i := range 10000 {
+		b := make([]byte, r.IntN(12))
+		for j := range b {
+			if r.IntN(4) == 0 {
+				b[j] = byte(r.IntN(256))
+			} else {
+				b[j] = alphabet[r.IntN(len(alphabet))]
+			}
+		}
+		want, _ := json.Marshal(string(b))
+		if got := AppendString(nil, string(b)); string(got) != string(want) {
+			t.Fatalf("string %d %q: AppendString %s, encoding/json %s", i, b, got, want)
+		}
 	}
 }
