@@ -196,11 +196,7 @@ func (s *Store) Load(ds *DataSet, now time.Time) error {
 		if err := meta.Put(keySchema, []byte(SchemaVersion)); err != nil {
 			return err
 		}
-		spaces, err := tx.CreateBucket(bucketSandboxes)
-		if err != nil {
-			return err
-		}
-		ns, err := spaces.CreateBucket([]byte(DefaultSandbox))
+		ns, err := createDefaultSandbox(tx)
 		if err != nil {
 			return err
 		}

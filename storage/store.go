@@ -219,13 +219,19 @@ func (s *Store) migrate() error {
 	})
 }
 
-// moveIntoDefault moves schema 1's record kinds into the default sandbox.
-func moveIntoDefault(tx *bolt.Tx) error {
+// createDefaultSandbox makes the sandboxes bucket with the default
+// sandbox's namespace in it, and returns the namespace.
+func createDefaultSandbox(tx *bolt.Tx) (*bolt.Bucket, error) {
 	spaces, err := tx.CreateBucket(bucketSandboxes)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ns, err := spaces.CreateBucket([]byte(DefaultSandbox))
+	return spaces.CreateBucket([]byte(DefaultSandbox))
+}
+
+// moveIntoDefault moves schema 1's record kinds into the default sandbox.
+func moveIntoDefault(tx *bolt.Tx) error {
+	ns, err := createDefaultSandbox(tx)
 	if err != nil {
 		return err
 	}
