@@ -77,7 +77,11 @@ func (t *Tx) AddEvent(e NewEvent) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	env, err := appendEnvelope(make([]byte, 0, 2048), seq, e)
+	buf := scratch.Get().(*[]byte)
+	out, err := appendEnvelope((*buf)[:0], seq, e)
+	env := bytes.Clone(out) // exactly the envelope's size: the event keeps it
+	*buf = out[:0]
+	scratch.Put(buf)
 	if err != nil {
 		return Event{}, fmt.Errorf("encode %s: %w", e.Type, err)
 	}

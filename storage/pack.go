@@ -103,7 +103,7 @@ func (t *Tx) encode(kind []byte, v any) ([]byte, error) {
 	return t.pack(kind, p.family(), data)
 }
 
-// scratch holds the buffers encode writes JSON into.
+// scratch holds the buffers encode and AddEvent write JSON into.
 var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // decode decodes value data of kind into v, unpacking it first if packed.
