@@ -7,6 +7,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,6 +65,28 @@ func New(store *storage.Store, now func() time.Time) (*Guard, error) {
 type registered struct {
 	storage.Client
 	sandbox *storage.Sandbox
+	// proven is the SHA-256 of the secret this client last proved: see
+	// proves. Reload makes a new one, so a changed secret is never
+	// compared against its predecessor.
+	proven *atomic.Pointer[[sha256.Size]byte]
+}
+
+// proves reports whether secret is c's. Checking the salted hash costs
+// half a microsecond and seven allocations, on every request of a client
+// that sends the same secret every time; so the unsalted digest of the
+// secret c last proved is kept in memory (never the secret itself, never
+// on disk), and a secret with that digest is c's without the salted hash.
+// Both comparisons take constant time.
+func (c registered) proves(secret string) bool {
+	sum := sha256.Sum256([]byte(secret))
+	if last := c.proven.Load(); last != nil && subtle.ConstantTimeCompare(last[:], sum[:]) == 1 {
+		return true
+	}
+	if !c.CheckSecret(secret) {
+		return false
+	}
+	c.proven.Store(&sum)
+	return true
 }
 
 // Reload reads the clients of every sandbox again, after a data set is
@@ -81,7 +105,7 @@ func (g *Guard) Reload() error {
 		}
 		for _, c := range list {
 			if _, taken := clients[c.ID]; !taken {
-				clients[c.ID] = registered{Client: c, sandbox: sb}
+				clients[c.ID] = registered{Client: c, sandbox: sb, proven: new(atomic.Pointer[[sha256.Size]byte])}
 			}
 		}
 	}
@@ -180,7 +204,7 @@ func (g *Guard) authenticate(w http.ResponseWriter, r *http.Request) (registered
 		g.guesses.fail(who, now)
 		return registered{}, tmf.Fail(tmf.CodeUnknownClient, "client_id %q is not registered", id)
 	}
-	if !c.CheckSecret(secret) {
+	if !c.proves(secret) {
 		g.guesses.fail(who, now)
 		return registered{}, tmf.Fail(tmf.CodeWrongSecret, "client_secret is wrong for client_id %q", id)
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +24,9 @@ type fakeTime struct{ t time.Time }
 
 func (f *fakeTime) now() time.Time { return f.t }
 
-func newGuarded(t *testing.T) (http.Handler, *fakeTime) {
+// newGuard is a guard over the demo data set's clients, on the host clock
+// it returns.
+func newGuard(t *testing.T) (*Guard, *fakeTime) {
 	t.Helper()
 	store, err := storage.Open(filepath.Join(t.TempDir(), "prepay.db"))
 	if err != nil {
@@ -38,6 +42,14 @@ func newGuarded(t *testing.T) (http.Handler, *fakeTime) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g, ft
+}
+
+// newGuarded is newGuard's guard in front of three routes that answer the
+// client and business unit it passed on.
+func newGuarded(t *testing.T) (http.Handler, *fakeTime) {
+	t.Helper()
+	g, ft := newGuard(t)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := json.Marshal(map[string]string{"client": Client(r.Context()).ID, "bu": BusinessUnit(r.Context()).ID})
 		tmf.WriteRaw(w, 200, body)
@@ -215,4 +227,44 @@ func TestLockout(t *testing.T) {
 		}
 		send(t, attempt{"nobody-here", "whatever", guesser, 429, "TOO_MANY_FAILURES", "60"})
 	})
+}
+
+// TestProves checks the memo of the last proven secret: it answers only
+// for the very secret that was proven, never for a wrong one before or
+// after, and a client registered again starts without one.
+func TestProves(t *testing.T) {
+	salt := []byte("salt-of-the-test")
+	c := registered{Client: storage.Client{ID: "bot-1", Salt: salt, SecretHash: storage.HashSecret(salt, "right-secret")},
+		proven: new(atomic.Pointer[[sha256.Size]byte])}
+	for i, step := range []struct {
+		secret string
+		want   bool
+	}{
+		{"wrong-secret", false},
+		{"right-secret", true},
+		{"right-secret", true}, // from the memo
+		{"right-secreT", false},
+		{"right-secret ", false},
+		{"", false},
+		{"right-secret", true},
+	} {
+		if got := c.proves(step.secret); got != step.want {
+			t.Errorf("step %d: proves(%q) = %v, want %v", i, step.secret, got, step.want)
+		}
+		if last := c.proven.Load(); last != nil && *last != sha256.Sum256([]byte("right-secret")) {
+			t.Fatalf("step %d: the memo holds the digest of another secret than the right one", i)
+		}
+	}
+
+	g, _ := newGuard(t)
+	admin := (*g.clients.Load())["sandbox-admin"]
+	if !admin.proves("sandbox-admin-secret") || admin.proven.Load() == nil {
+		t.Fatal("the demo's sandbox-admin did not prove its secret, or it was not remembered")
+	}
+	if err := g.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if again := (*g.clients.Load())["sandbox-admin"]; again.proven.Load() != nil {
+		t.Error("after Reload the client still remembers a proven secret")
+	}
 }
