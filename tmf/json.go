@@ -148,24 +148,34 @@ func describe(t reflect.Type) string {
 // ASCII) is left to json.Marshal itself, whose escaping is then exactly its
 // own.
 func AppendString(b []byte, s string) []byte {
-	for i := range len(s) {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&' {
-			quoted, _ := json.Marshal(s) // a string always encodes
-			return append(b, quoted...)
-		}
-	}
+	mark := len(b)
 	b = append(b, '"')
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && s[j] != '"' && s[j] != '\\' {
-			j++
+	run := 0 // s[run:i] is plain, not yet copied
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if copied[c] {
+			continue
 		}
-		b = append(b, s[i:j]...)
-		if j < len(s) {
-			b = append(b, '\\', s[j])
-			j++
+		if c != '"' && c != '\\' {
+			quoted, _ := json.Marshal(s) // a string always encodes
+			return append(b[:mark], quoted...)
 		}
-		i = j
+		b = append(b, s[run:i]...)
+		b = append(b, '\\', c)
+		run = i + 1
 	}
+	b = append(b, s[run:]...)
 	return append(b, '"')
 }
+
+// copied says of each byte whether AppendString copies it as it is:
+// printable ASCII but for quotes, backslashes and the HTML characters.
+var copied = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
