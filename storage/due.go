@@ -119,21 +119,36 @@ func operationDue(o Operation) [][]byte {
 }
 
 // reindexDue replaces the index keys old with new: only what changed is
-// written.
+// written. It sorts both, which are its caller's fresh slices: a 31-bucket
+// service has 31 keys, mostly unchanged by a write, and one walk of both in
+// order finds the changes where searching one for each of the other took
+// nearly a thousand comparisons.
 func (t *Tx) reindexDue(old, new [][]byte) error {
 	idx := t.bucket(bucketDue)
-	for _, k := range old {
-		if !slices.ContainsFunc(new, func(n []byte) bool { return bytes.Equal(n, k) }) {
-			if err := idx.Delete(k); err != nil {
-				return err
-			}
+	slices.SortFunc(old, bytes.Compare)
+	slices.SortFunc(new, bytes.Compare)
+	old, new = slices.CompactFunc(old, bytes.Equal), slices.CompactFunc(new, bytes.Equal)
+	for len(old) > 0 || len(new) > 0 {
+		c := 1 // old's first is gone from new, or new is done
+		switch {
+		case len(old) == 0:
+			c = -1
+		case len(new) > 0:
+			c = bytes.Compare(new[0], old[0])
 		}
-	}
-	for _, k := range new {
-		if !slices.ContainsFunc(old, func(o []byte) bool { return bytes.Equal(o, k) }) {
-			if err := idx.Put(k, nil); err != nil {
+		switch {
+		case c == 0:
+			old, new = old[1:], new[1:]
+		case c < 0:
+			if err := idx.Put(new[0], nil); err != nil {
 				return err
 			}
+			new = new[1:]
+		default:
+			if err := idx.Delete(old[0]); err != nil {
+				return err
+			}
+			old = old[1:]
 		}
 	}
 	return nil
@@ -141,7 +156,7 @@ func (t *Tx) reindexDue(old, new [][]byte) error {
 
 // storedSubscriberDue is the index keys of the stored service, if any.
 func (t *Tx) storedSubscriberDue(bu, serviceNo string) ([][]byte, error) {
-	old, err := t.Subscriber(bu, serviceNo)
+	old, _, err := t.lookSubscriber(bu, serviceNo)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}

@@ -33,23 +33,22 @@ type memoEntry struct {
 
 func newMemo() *memo { return &memo{entries: map[string]*memoEntry{}} }
 
-// subscriber decodes data, the value of key k in sandbox space, into a
-// copy of its own: from the memo when the memo holds these very bytes,
-// else with decode.
-func (m *memo) subscriber(space string, k, data []byte, decode func([]byte, any) error) (Subscriber, error) {
+// look decodes data, the value of key k in sandbox space: from the memo
+// when the memo holds these very bytes, else with decode. When shared, s
+// is the memo's own and must only be read; Tx.Subscriber hands out a copy.
+func (m *memo) look(space string, k, data []byte, decode func([]byte, any) error) (s Subscriber, shared bool, err error) {
 	m.mu.Lock()
 	e := m.entries[string(append(append([]byte(space), sep), k...))]
 	m.mu.Unlock()
 	if e != nil && bytes.Equal(e.raw, data) {
-		return e.sub.clone(), nil
+		return e.sub, true, nil
 	}
-	var s Subscriber
 	if err := decode(data, &s); err != nil {
-		return Subscriber{}, err
+		return Subscriber{}, false, err
 	}
 	// bbolt's bytes are valid only inside the transaction: keep a copy.
 	m.remember(space, k, bytes.Clone(data), s)
-	return s, nil
+	return s, false, nil
 }
 
 // remember keeps s as the decoding of data, the value of key k in sandbox

@@ -104,22 +104,33 @@ func (t *Tx) Clients() ([]Client, error) {
 // Subscriber returns the service serviceNo of business unit bu, or
 // ErrNotFound. The caller checks the line of business.
 func (t *Tx) Subscriber(bu, serviceNo string) (Subscriber, error) {
-	if t.memo == nil {
-		var s Subscriber
-		return s, t.get(bucketSubscribers, key(bu, serviceNo), &s)
+	s, shared, err := t.lookSubscriber(bu, serviceNo)
+	if shared {
+		return s.clone(), err
 	}
+	return s, err
+}
+
+// lookSubscriber is Subscriber for a reader that only looks: when shared,
+// s is the memo's own, and changing it would change what later reads get.
+func (t *Tx) lookSubscriber(bu, serviceNo string) (s Subscriber, shared bool, err error) {
 	k := key(bu, serviceNo)
+	if t.memo == nil {
+		var own Subscriber
+		err = t.get(bucketSubscribers, k, &own)
+		return own, false, err
+	}
 	data := t.bucket(bucketSubscribers).Get(k)
 	if data == nil {
-		return Subscriber{}, ErrNotFound
+		return Subscriber{}, false, ErrNotFound
 	}
-	s, err := t.memo.subscriber(t.space, k, data, func(data []byte, v any) error {
+	s, shared, err = t.memo.look(t.space, k, data, func(data []byte, v any) error {
 		return t.decode(bucketSubscribers, data, v)
 	})
 	if err != nil {
-		return Subscriber{}, fmt.Errorf("decode %s %q: %w", bucketSubscribers, k, err)
+		return Subscriber{}, false, fmt.Errorf("decode %s %q: %w", bucketSubscribers, k, err)
 	}
-	return s, nil
+	return s, shared, nil
 }
 
 // PutSubscriber creates or replaces a subscriber and keeps the product
