@@ -70,7 +70,7 @@ func appendFigures(b []byte, f figures, loc *time.Location) []byte {
 	b = f.overageCharge.AppendText(b)
 	b = appendQuantity(b, "balance", f.balance, f.unit)
 	b = append(b, `,"expiryDate":"`...)
-	b = append(b, tmf.FormatSeconds(f.expiry, loc)...)
+	b = tmf.AppendSeconds(b, f.expiry, loc)
 	return append(b, `"}`...)
 }
 

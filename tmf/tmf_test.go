@@ -209,6 +209,45 @@ func TestTimeFormats(t *testing.T) {
 	}
 }
 
+// TestAppendWire: the hand-written formats are time.Format's for both
+// layouts, on the edges of the calendar (in zones that move them into
+// years 0 and 10000), and on 20,000 random times in zones with half-hour,
+// quarter-hour and whole-second offsets, summer time and local mean time.
+func TestAppendWire(t *testing.T) {
+	var zones []*time.Location
+	for _, name := range []string{"UTC", "America/Jamaica", "America/Nassau", "America/St_Johns", "Asia/Kolkata", "Pacific/Chatham", "Pacific/Kiritimati", "Africa/Monrovia"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zones = append(zones, loc)
+	}
+	zones = append(zones, time.FixedZone("LMT", -(4*3600+56*60+2)), time.FixedZone("", 14*3600))
+	check := func(at time.Time) {
+		t.Helper()
+		for _, c := range []struct {
+			layout string
+			millis bool
+		}{{layoutSeconds, false}, {layoutMillis, true}} {
+			if got, want := string(appendWire([]byte("x"), at, c.millis)), "x"+at.Format(c.layout); got != want {
+				t.Fatalf("appendWire(%v, millis %v) = %s, want %s", at, c.millis, got, want)
+			}
+		}
+	}
+	for _, loc := range zones {
+		for _, at := range []time.Time{calendarStart, calendarEnd.Add(-time.Nanosecond), ClockLatest,
+			time.Date(2022, 11, 8, 5, 25, 18, 999_999_999, time.UTC), time.Date(1850, 6, 1, 12, 0, 0, 0, time.UTC)} {
+			check(at.In(loc))
+		}
+	}
+	r := rand.New(rand.NewPCG(19, 8))
+	first, span := calendarStart.Unix(), calendarEnd.Unix()-calendarStart.Unix() // beyond a time.Duration
+	for range 20000 {
+		at := time.Unix(first+r.Int64N(span), r.Int64N(1e9))
+		check(at.In(zones[r.IntN(len(zones))]))
+	}
+}
+
 func TestParseQueryTime(t *testing.T) {
 	jamaica, _ := time.LoadLocation("America/Jamaica")
 	tests := []struct {
