@@ -38,7 +38,7 @@ func (t *Tx) ServicesByProduct(bu, productID string) ([]Subscriber, error) {
 func (t *Tx) indexProduct(s Subscriber) error {
 	idx := t.bucket(bucketByProduct)
 	k := productKey(s.BusinessID, s.ServiceInternalID, s.ServiceNo)
-	old, err := t.Subscriber(s.BusinessID, s.ServiceNo)
+	old, _, err := t.lookSubscriber(s.BusinessID, s.ServiceNo)
 	switch {
 	case err == nil && old.ServiceInternalID == s.ServiceInternalID && idx.Get(k) != nil:
 		// Unchanged (a credit, a debit): writing it again would only
@@ -57,7 +57,7 @@ func (t *Tx) indexProduct(s Subscriber) error {
 // unindexProduct removes the index entry of the stored service serviceNo,
 // if there is one.
 func (t *Tx) unindexProduct(bu, serviceNo string) error {
-	old, err := t.Subscriber(bu, serviceNo)
+	old, _, err := t.lookSubscriber(bu, serviceNo)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
