@@ -48,19 +48,17 @@ func PublishAction(tx *storage.Tx, what string, o storage.Operation, seq uint64,
 	if o.Receiver != nil {
 		products = append(products, o.Receiver.ProductID)
 	}
-	_, err := tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: ActionEventType(o.Type, what), Time: now, Loc: bu.Location(),
+	return tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: ActionEventType(o.Type, what), Time: now, Loc: bu.Location(),
 		CorrelationID: correlationID, Name: Paths[o.Type], Resource: RenderAction(o, seq, bu, now), ProductIDs: products})
-	return err
 }
 
 // PublishBucket writes eventType (BucketBalanceChange or
 // BucketStateChange) for bucket i of sub, as it stands at now after the
 // change.
 func PublishBucket(tx *storage.Tx, eventType string, bu storage.BusinessUnit, sub storage.Subscriber, i int, now time.Time, correlationID string) error {
-	_, err := tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: eventType, Time: now, Loc: bu.Location(),
+	return tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: eventType, Time: now, Loc: bu.Location(),
 		CorrelationID: correlationID, Name: "bucket", Resource: RenderBucket(bu, sub, sub.Buckets[i], now),
 		ProductIDs: []string{sub.ServiceInternalID}})
-	return err
 }
 
 // StatusFailed is TMF654's status of an action that was refused: it is
@@ -146,7 +144,6 @@ func PublishFailure(tx *storage.Tx, a Asked, te *tmf.Error, bu storage.BusinessU
 	if a.ServiceNo != "" {
 		f.LogicalResource = []MSISDN{{Type: "MSISDN", Value: a.ServiceNo}}
 	}
-	_, err := tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: ActionEventType(a.Kind, EventFailure), Time: now, Loc: loc,
+	return tx.AddEvent(storage.NewEvent{BusinessID: bu.ID, Type: ActionEventType(a.Kind, EventFailure), Time: now, Loc: loc,
 		CorrelationID: correlationID, Name: Paths[a.Kind], Resource: f, ProductIDs: products})
-	return err
 }

@@ -72,26 +72,29 @@ type NewEvent struct {
 // announces, with the next eventId of the sandbox. It is the one place an
 // event is made: a change that commits has its event, one rolled back has
 // none.
-func (t *Tx) AddEvent(e NewEvent) (Event, error) {
+func (t *Tx) AddEvent(e NewEvent) error {
 	seq, err := t.bucket(bucketEventSeq).NextSequence()
 	if err != nil {
-		return Event{}, err
+		return err
 	}
+	// The envelope is built in a reused buffer: the record's encoding
+	// copies it, so it need not outlive the put.
 	buf := scratch.Get().(*[]byte)
-	out, err := appendEnvelope((*buf)[:0], seq, e)
-	env := bytes.Clone(out) // exactly the envelope's size: the event keeps it
-	*buf = out[:0]
-	scratch.Put(buf)
-	if err != nil {
-		return Event{}, fmt.Errorf("encode %s: %w", e.Type, err)
+	defer scratch.Put(buf)
+	env, err := appendEnvelope((*buf)[:0], seq, e)
+	if env != nil {
+		*buf = env[:0]
 	}
-	ev := Event{Seq: seq, BusinessID: e.BusinessID, Type: e.Type, ProductIDs: e.ProductIDs, Envelope: env}
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", e.Type, err)
+	}
 	t.appendTo(bucketEvents) // the put below writes through the same bucket
+	ev := Event{Seq: seq, BusinessID: e.BusinessID, Type: e.Type, ProductIDs: e.ProductIDs, Envelope: env}
 	if err := t.put(bucketEvents, eventKey(e.BusinessID, seq), ev); err != nil {
-		return Event{}, err
+		return err
 	}
 	t.wakeEvents()
-	return ev, nil
+	return nil
 }
 
 // appendsJSON is a resource that encodes itself as json.Marshal would
