@@ -25,7 +25,8 @@ type memo struct {
 	dicts dictIndexes
 }
 
-// memoEntry is immutable once made: readers copy out of it unlocked.
+// memoEntry is immutable once made: readers copy out of it, or only look
+// at it (Tx.lookSubscriber), unlocked.
 type memoEntry struct {
 	raw []byte
 	sub Subscriber
