@@ -1,7 +1,6 @@
 package topup
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -92,10 +91,7 @@ func apply(tx *storage.Tx, o op) (outcome, error) {
 	if err != nil {
 		return refuse(err)
 	}
-	body, err := json.Marshal(newResponse(o.bu, sub.ServiceInternalID, o.req.voucher, amount, sub.Buckets, target, changes, o.now))
-	if err != nil {
-		return outcome{}, fmt.Errorf("encode response: %w", err)
-	}
+	body := newResponse(o.bu, sub.ServiceInternalID, o.req.voucher, amount, sub.Buckets, target, changes, o.now).appendJSON(nil)
 
 	// Nothing can be refused from here on: write.
 	if o.req.voucher != "" {

@@ -82,3 +82,49 @@ func newResponse(bu storage.BusinessUnit, productID, voucher string, amount mone
 	}
 	return out
 }
+
+// appendJSON appends r as json.Marshal encodes it, byte for byte
+// (TestResponseAppendJSON): the answer is encoded inside the write
+// transaction, where json.Marshal's reflection held up every top-up
+// queued behind it.
+func (r response) appendJSON(b []byte) []byte {
+	w := tmf.JSONWriter{B: append(b, '{')}
+	w.Key("description", true)
+	w.String(r.Description)
+	w.Optional("voucher", r.Voucher)
+	w.Key("amount", false)
+	w.Quantity(r.Amount)
+	w.Key("bucket", false)
+	w.B = append(w.B, '{')
+	bk := r.Bucket
+	w.Key("id", true)
+	w.String(bk.ID)
+	w.Optional("href", bk.Href)
+	for _, f := range []struct{ k, v string }{{"description", bk.Description}, {"name", bk.Name},
+		{"@baseType", bk.BaseType}, {"@type", bk.Type}, {"usageType", bk.UsageType}} {
+		w.Key(f.k, false)
+		w.String(f.v)
+	}
+	w.Key("remainingValue", false)
+	w.Quantity(bk.RemainingValue)
+	w.Key("remainingValueName", false)
+	w.String(bk.RemainingValueName)
+	w.Key("validFor", false)
+	w.ValidFor(bk.ValidFor)
+	w.B = append(w.B, '}')
+	w.Key("ImpactedBucket", false)
+	w.List(r.ImpactedBucket == nil, len(r.ImpactedBucket), func(i int) {
+		ib := r.ImpactedBucket[i]
+		w.B = append(w.B, '{')
+		w.Key("amountAfter", true)
+		w.Quantity(ib.AmountAfter)
+		w.Key("amountBefore", false)
+		w.Quantity(ib.AmountBefore)
+		w.Key("name", false)
+		w.String(ib.Name)
+		w.Key("@type", false)
+		w.String(ib.Type)
+		w.B = append(w.B, '}')
+	})
+	return append(w.B, '}')
+}

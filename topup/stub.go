@@ -1,14 +1,13 @@
 package topup
 
 import (
-	"time"
-
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"prepay/ledger"
+	"time"
 
+	"prepay/ledger"
 	"prepay/money"
 	"prepay/storage"
 	"prepay/tmf"
@@ -44,5 +43,5 @@ func (h *handler) answerStub(w http.ResponseWriter, r *http.Request, bu storage.
 	resp := newResponse(bu, "", "", h.stub.Amount, []storage.Bucket{b}, 0,
 		[]ledger.Change{{Index: 0, Before: h.stub.BalanceBefore}}, time.Time{}) // a stub holds nothing
 	w.Header().Set("X-Stub", "true")
-	tmf.WriteJSON(w, r, http.StatusOK, resp)
+	tmf.WriteRaw(w, http.StatusOK, resp.appendJSON(nil))
 }
