@@ -4,7 +4,8 @@
 //	raw -dir D -d 5s          raw bbolt on D's disk: serial db.Update commits
 //	                          of one small put, then db.Batch with 64 callers,
 //	                          then serial commits of one put in each of as
-//	                          many nested buckets as a top-up writes kinds
+//	                          many nested buckets as a top-up writes kinds,
+//	                          and in each of two (a journal layout)
 //	size FILE                 bytes of FILE in use (bbolt's high-water mark)
 //	check FILE                milliseconds bbolt's Tx.Check takes on FILE
 //	                          (the start-up's whole-file check alone)
@@ -118,11 +119,15 @@ func raw(args []string) error {
 	}
 	batch := float64(total.Load()) / time.Since(start).Seconds()
 
-	layout, err := rawLayout(filepath.Join(*dir, "layout.db"), *d, value)
+	layout, err := rawLayout(filepath.Join(*dir, "layout.db"), *d, value, topupKinds)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("serial %.0f batch %.0f layout %.0f\n", serial, batch, layout)
+	journal, err := rawLayout(filepath.Join(*dir, "journal.db"), *d, value, journalKinds)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("serial %.0f batch %.0f layout %.0f journal %.0f\n", serial, batch, layout, journal)
 	return nil
 }
 
@@ -132,12 +137,18 @@ func raw(args []string) error {
 // time index.
 const topupKinds = 8
 
-// rawLayout measures serial commits of openLayout's file for d: the least a
-// commit with a top-up's layout costs on this disk, with no encoding at all.
-func rawLayout(path string, d time.Duration, value []byte) (float64, error) {
+// journalKinds is the fewest kinds a top-up could write: its service, and
+// one journal record that history, operations, events and replays would
+// all be read from.
+const journalKinds = 2
+
+// rawLayout measures serial commits of openLayout's file of kinds for d:
+// the least a commit with that layout costs on this disk, with no
+// encoding at all.
+func rawLayout(path string, d time.Duration, value []byte, kinds int) (float64, error) {
 	os.Remove(path)
 	defer os.Remove(path)
-	db, commit, err := openLayout(path, value)
+	db, commit, err := openLayout(path, value, kinds)
 	if err != nil {
 		return 0, err
 	}
@@ -152,11 +163,11 @@ func rawLayout(path string, d time.Duration, value []byte) (float64, error) {
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
-// openLayout makes a bbolt file at path of topupKinds buckets nested as a
+// openLayout makes a bbolt file at path of kinds buckets nested as a
 // sandbox's kinds are, each already holding enough records to be a tree of
 // more than one page, and returns it with commit: one commit that puts
 // value once at the end of each.
-func openLayout(path string, value []byte) (*bolt.DB, func() error, error) {
+func openLayout(path string, value []byte, kinds int) (*bolt.DB, func() error, error) {
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		return nil, nil, err
@@ -174,7 +185,7 @@ func openLayout(path string, value []byte) (*bolt.DB, func() error, error) {
 		}
 		for range n {
 			seq++
-			for k := range topupKinds {
+			for k := range kinds {
 				b, err := ns.CreateBucketIfNotExists([]byte{byte('a' + k)})
 				if err != nil {
 					return err

@@ -14,23 +14,29 @@ import (
 // BenchmarkRaw is the ceiling the top-up figures are set against: one
 // 100-byte put per bbolt commit, fsync on, serially (db.Update) and from 64
 // callers of db.Batch, on the test's temp dir; and serial commits of one
-// put in each of a top-up's record kinds (layout).
+// put in each of a top-up's record kinds (layout), and in each of the two
+// a journal layout would keep (journal).
 func BenchmarkRaw(b *testing.B) {
-	b.Run("layout", func(b *testing.B) {
-		db, commit, err := openLayout(filepath.Join(b.TempDir(), "layout.db"), make([]byte, 100))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer db.Close()
-		b.ResetTimer()
-		start := time.Now()
-		for range b.N {
-			if err := commit(); err != nil {
+	for _, l := range []struct {
+		name  string
+		kinds int
+	}{{"layout", topupKinds}, {"journal", journalKinds}} {
+		b.Run(l.name, func(b *testing.B) {
+			db, commit, err := openLayout(filepath.Join(b.TempDir(), l.name+".db"), make([]byte, 100), l.kinds)
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "commits/s")
-	})
+			defer db.Close()
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				if err := commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "commits/s")
+		})
+	}
 	for _, callers := range []int{1, 64} {
 		name := "serial"
 		if callers > 1 {
