@@ -19,10 +19,10 @@ import (
 // fields; unknown keys are left alone, as TMF clients send extra ones.
 // Malformed JSON is left for the decoder to report.
 //
-// It scans the bytes itself, in one pass without allocating for plain
-// keys: encoding/json's token reader cost a top-up more than decoding
-// its body did. TestCheckKeysAsTokens holds it to the token reader's
-// answers.
+// It scans the bytes itself, in one pass, allocating for keys but not
+// for every token: encoding/json's token reader cost a top-up more than
+// decoding its body did. TestCheckKeysAsTokens holds it to the token
+// reader's answers.
 func checkKeys(data []byte, t reflect.Type) *Error {
 	s := keyScanner{data: data}
 	err, _ := s.value(t, nil)
@@ -49,12 +49,15 @@ type keyScanner struct {
 // place is where a value lies in the body, as a chain up to the top; it
 // is spelled out (path) only for an answer.
 type place struct {
-	up    *place
-	key   string // in an object; else
-	index int    // in an array
+	up *place
+	// A member's value lies at key in its object (inKey), an element at
+	// index in its array.
 	inKey bool
+	key   string
+	index int
 }
 
+// path spells p as the answers name a key: amount.units, list[1].id.
 func (p *place) path() string {
 	if p == nil {
 		return ""
@@ -103,7 +106,7 @@ func (s *keyScanner) value(t reflect.Type, p *place) (*Error, bool) {
 			}
 		}
 	case '"':
-		_, ok := s.str()
+		_, ok := s.str(false)
 		return nil, ok
 	case 't':
 		return nil, s.word("true")
@@ -136,7 +139,7 @@ func (s *keyScanner) object(t reflect.Type, p *place) (*Error, bool) {
 		if s.space(); s.i >= len(s.data) || s.data[s.i] != '"' {
 			return nil, false
 		}
-		key, ok := s.str()
+		key, ok := s.str(true)
 		if !ok {
 			return nil, false
 		}
@@ -276,11 +279,11 @@ func digits(d []byte, i int) int {
 	return i
 }
 
-// str reads a string at its opening quote and returns its value. A string
-// of printable ASCII without escapes is its own bytes; any other is
-// decoded by encoding/json, so that escapes and invalid UTF-8 read as the
-// decoder will read them.
-func (s *keyScanner) str() (string, bool) {
+// str reads a string at its opening quote and, when value (a key's), returns
+// its value. A string of printable ASCII without escapes is its own bytes;
+// any other is decoded by encoding/json, so that escapes and invalid UTF-8
+// read as the decoder will read them.
+func (s *keyScanner) str(value bool) (string, bool) {
 	d := s.data
 	start := s.i
 	simple := true
@@ -288,7 +291,10 @@ func (s *keyScanner) str() (string, bool) {
 		switch c := d[i]; {
 		case c == '"':
 			s.i = i + 1
-			if simple {
+			switch {
+			case !value:
+				return "", true
+			case simple:
 				return string(d[start+1 : i]), true
 			}
 			var v string
